@@ -1,0 +1,21 @@
+//! lazypm's domain: the types every layer speaks, their validation, the
+//! status workflow and pure computations. Nothing here does I/O.
+
+pub mod duration;
+pub mod enums;
+pub mod error;
+pub mod keys;
+pub mod model;
+pub mod ranking;
+pub mod text;
+pub mod workflow;
+
+pub use duration::{format_minutes, parse_duration};
+pub use enums::{
+    Activity, Complexity, DependencyKind, IssueType, Priority, SortField, SortOrder, Status,
+    TaskStatus,
+};
+pub use error::DomainError;
+pub use keys::{IssueKey, ProjectKey, TaskKey};
+pub use model::*;
+pub use workflow::{allowed_next, check_transition};
