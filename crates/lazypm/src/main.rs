@@ -1,1 +1,134 @@
-fn main() {}
+//! The `lazypm` binary: parses the command line, opens the store and hands
+//! each command to the service layer. It adds nothing but translation.
+
+mod bench;
+mod commands;
+mod config;
+mod render;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+
+use crate::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "lazypm",
+    version,
+    about = "Project management for coding agents and the people who watch them"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Register the project in PATH (default: the current git repository's root).
+    Init(commands::InitArgs),
+    /// Run any operation by its tool name with JSON arguments (or `-` to read them from stdin).
+    Call {
+        /// Tool name, like pm_get_issue (`lazypm tools` lists them).
+        tool: String,
+        /// JSON object of arguments; `-` reads it from stdin; omitted means {}.
+        #[arg(value_name = "JSON")]
+        args: Option<String>,
+    },
+    /// List every operation with its toolset and hints.
+    Tools,
+    /// Create, list, show and search issues.
+    #[command(subcommand)]
+    Issue(commands::IssueCommand),
+    /// Start work on an issue (take it and move it to in_progress).
+    Start(commands::StartArgs),
+    /// Log work on an issue: `lazypm log PROJ-1 2h30m "what was done"`.
+    Log(commands::LogArgs),
+    /// Move an issue to review.
+    Review(commands::ReviewArgs),
+    /// Complete an issue (through review), with actual time and lessons learned.
+    Done(commands::DoneArgs),
+    /// Ready work ranked; `--claim` starts the best one for you.
+    Next(commands::NextArgs),
+    /// Project health at a glance.
+    Status(commands::StatusArgs),
+    /// Measure the store and service at 10k and 100k issues.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let json = cli.settings.json;
+    match cli.command {
+        Command::Tools => {
+            render::tools(json);
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+        Command::Call { tool, args } => {
+            let args = read_args(args)?;
+            let svc = cli.settings.service().await?;
+            let out = svc.call(&tool, args).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
+        command => {
+            let svc = cli.settings.service().await?;
+            commands::run(&svc, command, json).await
+        }
+    }
+}
+
+fn read_args(arg: Option<String>) -> anyhow::Result<Value> {
+    let text = match arg.as_deref() {
+        None => return Ok(Value::Object(Default::default())),
+        Some("-") => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s
+        }
+        Some(s) => s.to_string(),
+    };
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "arguments: not valid JSON ({e}); pass an object like '{{\"issue_key\": \"PROJ-1\"}}'"
+        )
+    })
+}

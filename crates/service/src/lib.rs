@@ -1,1 +1,75 @@
+//! lazypm's service layer: every operation once, as one async function with
+//! one typed input and one typed output, named after its MCP tool. Each
+//! write runs in one transaction that also records its audit event; after
+//! commit the event is appended to `events.jsonl`.
 
+mod audit;
+mod detect;
+mod error;
+mod fields;
+mod input;
+pub mod ops;
+mod registry;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lazypm_store::Store;
+
+pub use audit::EventSink;
+pub use error::ServiceError;
+pub use input::parse_input;
+pub use registry::{OPERATIONS, Operation, Toolset};
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Who is acting and where: set by the front door (CLI flags, MCP session).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Recorded on every change (`--actor`, `LAZYPM_ACTOR`).
+    pub actor: String,
+    /// The project to use when an input names none (`--project`, `LAZYPM_PROJECT`).
+    pub project: Option<String>,
+    /// The caller's working directory: a registered project containing it is the default.
+    pub cwd: Option<PathBuf>,
+}
+
+/// The service: a store, an audit sink and the caller's context. Cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    sink: Arc<EventSink>,
+    ctx: Context,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, sink: EventSink, ctx: Context) -> Self {
+        Self {
+            store,
+            sink: Arc::new(sink),
+            ctx,
+        }
+    }
+
+    /// The same service acting for another caller.
+    pub fn with_context(&self, ctx: Context) -> Self {
+        Self {
+            store: self.store.clone(),
+            sink: self.sink.clone(),
+            ctx,
+        }
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Runs the operation named `tool` with JSON arguments and returns its JSON output.
+    pub async fn call(&self, tool: &str, args: serde_json::Value) -> Result<serde_json::Value> {
+        registry::dispatch(self, tool, args).await
+    }
+}

@@ -1,1 +1,169 @@
+//! lazypm's storage. The service layer talks only to the traits here; each
+//! backend (SQLite now, PostgreSQL later) implements them with its own SQL
+//! and its own `migrations/` folder. Nothing outside a backend writes SQL.
 
+mod error;
+mod query;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lazypm_domain::{
+    Comment, DependencyKind, Event, Issue, LinkedIssue, Project, Sprint, Task, WorkLog,
+};
+
+pub use error::StoreError;
+pub use query::{
+    Candidate, CandidateQuery, Counts, Cursor, CursorValue, IssueDetail, IssueQuery, SearchHit,
+    SearchQuery, SprintSummary,
+};
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Opens the store named by `url` (`sqlite://path` or a plain path), creating
+/// and migrating it as needed.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::Unsupported(
+            "PostgreSQL support arrives in a later release; use a sqlite:// URL or leave the database URL unset for the embedded store".into(),
+        ));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+}
+
+/// A store: hands out transactions.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// A transaction that will write. On SQLite it takes the write lock up
+    /// front (`BEGIN IMMEDIATE`), waiting for it rather than failing later.
+    async fn begin_write(&self) -> Result<Box<dyn Tx>>;
+    /// A transaction that only reads, seeing one consistent snapshot.
+    async fn begin_read(&self) -> Result<Box<dyn Tx>>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}
+
+/// One open transaction, with every repository's operations. Dropping it
+/// without `commit` rolls it back.
+#[async_trait]
+pub trait Tx: Projects + Issues + Tasks + Activity + Links + Sprints + Events + Send {
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+#[async_trait]
+pub trait Projects {
+    async fn insert_project(&mut self, p: &Project) -> Result<i64>;
+    async fn project_by_key(&mut self, key: &str) -> Result<Option<Project>>;
+    async fn list_projects(&mut self) -> Result<Vec<Project>>;
+    /// Saves name, path and metadata.
+    async fn update_project(&mut self, p: &Project) -> Result<()>;
+    /// Takes the next issue number of a project; numbers are never handed out twice.
+    async fn allocate_issue_number(&mut self, project_id: i64) -> Result<i64>;
+    /// Issue counts (open, total) per module; `None` for issues without one.
+    async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>>;
+    /// Moves every issue of `from` to module `to` (or none); returns how many moved.
+    async fn reassign_module(
+        &mut self,
+        project_id: i64,
+        from: &str,
+        to: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait Issues {
+    async fn insert_issue(&mut self, issue: &Issue) -> Result<i64>;
+    async fn issue_by_key(&mut self, key: &str) -> Result<Option<Issue>>;
+    /// The issue with its tasks, work logs, comments and links, in one read.
+    async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>>;
+    /// Saves every field of `issue`, refusing with `Conflict` unless the stored
+    /// version is still `expected_version`.
+    async fn update_issue(&mut self, issue: &Issue, expected_version: i64) -> Result<()>;
+    async fn delete_issue(&mut self, id: i64) -> Result<()>;
+    /// One page of issues and, when more follow, the cursor of the next page.
+    async fn list_issues(&mut self, q: &IssueQuery) -> Result<(Vec<Issue>, Option<Cursor>)>;
+    /// Ranked full-text search; any user text is a safe query.
+    async fn search_issues(&mut self, q: &SearchQuery) -> Result<Vec<SearchHit>>;
+    /// Open issues with how many they unblock and how many block them.
+    async fn candidates(&mut self, q: &CandidateQuery) -> Result<Vec<Candidate>>;
+    /// Issues that block `issue_id` and are not yet done or canceled.
+    async fn open_blockers(&mut self, issue_id: i64) -> Result<Vec<LinkedIssue>>;
+    async fn counts(&mut self, project_id: i64) -> Result<Counts>;
+}
+
+#[async_trait]
+pub trait Tasks {
+    async fn insert_task(&mut self, task: &Task) -> Result<i64>;
+    async fn next_task_number(&mut self, issue_id: i64) -> Result<i64>;
+    async fn task_by_key(&mut self, key: &str) -> Result<Option<Task>>;
+    async fn update_task(&mut self, task: &Task, expected_version: i64) -> Result<()>;
+}
+
+/// Work logs and comments.
+#[async_trait]
+pub trait Activity {
+    async fn insert_work_log(
+        &mut self,
+        issue_id: i64,
+        task_id: Option<i64>,
+        log: &WorkLog,
+    ) -> Result<i64>;
+    /// Work logs of a project's issues since `since`, oldest first.
+    async fn work_logs_since(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<WorkLog>>;
+    async fn insert_comment(&mut self, issue_id: i64, comment: &Comment) -> Result<i64>;
+}
+
+#[async_trait]
+pub trait Links {
+    /// Adds a link; false when it already existed.
+    async fn insert_link(
+        &mut self,
+        from: i64,
+        to: i64,
+        kind: DependencyKind,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Removes a link; false when there was none.
+    async fn delete_link(&mut self, from: i64, to: i64, kind: DependencyKind) -> Result<bool>;
+    /// `blocks` edges leaving any of `from_ids`, as (from, to, to's key).
+    async fn blocks_from(&mut self, from_ids: &[i64]) -> Result<Vec<(i64, i64, String)>>;
+}
+
+#[async_trait]
+pub trait Sprints {
+    async fn insert_sprint(&mut self, project_id: i64, sprint: &Sprint) -> Result<i64>;
+    async fn sprint_by_name(&mut self, project_id: i64, name: &str) -> Result<Option<Sprint>>;
+    /// Adds an issue to a sprint; false when it was already in it.
+    async fn add_to_sprint(
+        &mut self,
+        sprint_id: i64,
+        issue_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn list_sprints(&mut self, project_id: i64) -> Result<Vec<SprintSummary>>;
+}
+
+#[async_trait]
+pub trait Events {
+    async fn insert_event(&mut self, event: &Event, issue_key: Option<&str>) -> Result<()>;
+    /// Events of an issue and its tasks, oldest first.
+    async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>>;
+    /// A project's events, newest first.
+    async fn recent_events(
+        &mut self,
+        project: &str,
+        since: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Result<Vec<Event>>;
+}

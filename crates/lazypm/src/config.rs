@@ -1,0 +1,71 @@
+//! Where the data lives and who is acting, from flags and environment.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+use lazypm_service::{Context, EventSink, Service};
+
+/// Options every command takes.
+#[derive(Args, Clone, Debug)]
+pub struct Settings {
+    /// Data directory (database, events.jsonl, backups).
+    #[arg(long, global = true, env = "LAZYPM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Store URL (`sqlite://path`); overrides the data directory's database.
+    #[arg(long, global = true, env = "LAZYPM_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Who is acting, recorded on every change.
+    #[arg(long, global = true, env = "LAZYPM_ACTOR")]
+    pub actor: Option<String>,
+    /// Project key to use when a command names none.
+    #[arg(long, global = true, env = "LAZYPM_PROJECT")]
+    pub project: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+impl Settings {
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(d) = &self.data_dir {
+            return d.clone();
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("lazypm")
+    }
+
+    pub fn actor(&self) -> String {
+        self.actor
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| "cli".into())
+    }
+
+    /// Opens the store and builds the service for this invocation.
+    pub async fn service(&self) -> anyhow::Result<Service> {
+        let dir = self.data_dir();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        let url = match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", dir.join("lazypm.db").display()),
+        };
+        let store = lazypm_store::open(&url).await?;
+        let ctx = Context {
+            actor: self.actor(),
+            project: self.project.clone(),
+            cwd: std::env::current_dir().ok(),
+        };
+        Ok(Service::new(
+            store,
+            EventSink::new(dir.join("events.jsonl")),
+            ctx,
+        ))
+    }
+}

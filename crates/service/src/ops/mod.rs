@@ -1,0 +1,144 @@
+//! The operations, grouped by area. Each file defines its inputs and outputs
+//! (serde + JSON Schema) and the `Service` methods that run them.
+
+pub mod issues;
+pub mod links;
+pub mod projects;
+pub mod queue;
+pub mod reports;
+pub mod sprints;
+pub mod tasks;
+pub mod work;
+
+use lazypm_domain::{IssueKey, Project, ProjectKey};
+use lazypm_store::{IssueDetail, Tx};
+
+use crate::{Result, Service, ServiceError};
+
+/// Largest page any list returns.
+pub const MAX_LIMIT: u32 = 200;
+
+pub(crate) fn check_limit(limit: Option<u32>, default: u32) -> Result<i64> {
+    match limit {
+        None => Ok(default as i64),
+        Some(0) => Err(ServiceError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
+        Some(n) if n > MAX_LIMIT => Err(ServiceError::invalid(
+            "limit",
+            format!("{n} is too many: at most {MAX_LIMIT} per page; use cursor for more"),
+        )),
+        Some(n) => Ok(n as i64),
+    }
+}
+
+fn issue_not_found(key: &str) -> ServiceError {
+    ServiceError::not_found(format!(
+        "issue '{key}' not found: find issues with pm_list_issues or pm_search_issues, or create one with pm_create_issue"
+    ))
+}
+
+/// Loads an issue by the key in `field`, or says how to find one.
+pub(crate) async fn load_issue(
+    tx: &mut dyn Tx,
+    field: &str,
+    key: &str,
+) -> Result<lazypm_domain::Issue> {
+    let key = IssueKey::parse(field, key)?;
+    tx.issue_by_key(key.as_str())
+        .await?
+        .ok_or_else(|| issue_not_found(key.as_str()))
+}
+
+pub(crate) async fn load_detail(tx: &mut dyn Tx, field: &str, key: &str) -> Result<IssueDetail> {
+    let key = IssueKey::parse(field, key)?;
+    tx.issue_detail(key.as_str())
+        .await?
+        .ok_or_else(|| issue_not_found(key.as_str()))
+}
+
+/// Refuses a write based on a stale read.
+pub(crate) fn check_version(key: &str, given: Option<i64>, current: i64) -> Result<()> {
+    match given {
+        Some(v) if v != current => Err(ServiceError::conflict(format!(
+            "{key} is at version {current}, not {v}: someone changed it since you read it; read it again with pm_get_issue and retry"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl Service {
+    /// The project an operation works on: the one named, else the context's,
+    /// else the registered project containing the working directory, else
+    /// the only project.
+    pub(crate) async fn resolve_project(
+        &self,
+        tx: &mut dyn Tx,
+        named: Option<&str>,
+    ) -> Result<Project> {
+        let wanted = named
+            .map(|n| ("project_id", n))
+            .or_else(|| self.ctx.project.as_deref().map(|p| ("project", p)));
+        if let Some((field, name)) = wanted {
+            let key = ProjectKey::parse(field, name)?;
+            if let Some(p) = tx.project_by_key(key.as_str()).await? {
+                return Ok(p);
+            }
+            let all = tx.list_projects().await?;
+            if let Some(p) = all.into_iter().find(|p| p.slug.eq_ignore_ascii_case(name)) {
+                return Ok(p);
+            }
+            return Err(self.no_such_project(tx, name).await);
+        }
+        let all = tx.list_projects().await?;
+        if let Some(cwd) = &self.ctx.cwd
+            && let Some(p) = all
+                .iter()
+                .filter(|p| cwd.starts_with(&p.path))
+                .max_by_key(|p| p.path.len())
+        {
+            return Ok(p.clone());
+        }
+        match all.len() {
+            1 => Ok(all
+                .into_iter()
+                .next()
+                .ok_or_else(|| ServiceError::not_found("no project"))?),
+            0 => Err(ServiceError::not_found(
+                "no project is registered yet: create one with pm_init_project (CLI: lazypm init --key KEY --name NAME)",
+            )),
+            _ => Err(ServiceError::invalid(
+                "project_id",
+                format!(
+                    "several projects are registered and none contains the working directory: pass project_id, one of {}",
+                    all.iter()
+                        .map(|p| p.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    async fn no_such_project(&self, tx: &mut dyn Tx, name: &str) -> ServiceError {
+        let known = tx
+            .list_projects()
+            .await
+            .map(|all| {
+                all.iter()
+                    .map(|p| p.key.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let known = if known.is_empty() {
+            "none yet".to_string()
+        } else {
+            known
+        };
+        ServiceError::not_found(format!(
+            "project '{name}' not found (registered: {known}): list them with pm_list_projects or create one with pm_init_project"
+        ))
+    }
+}

@@ -1,0 +1,172 @@
+//! The operation table: every operation's name, toolset, hints and schemas,
+//! and the dispatcher that runs one by name. The CLI's `call` and the MCP
+//! server are both generated from this one table.
+
+use schemars::Schema;
+use serde_json::Value;
+
+use crate::ops::{
+    issues::*, links::*, projects::*, queue::*, reports::*, sprints::*, tasks::*, work::*,
+};
+use crate::{Result, Service, ServiceError, parse_input};
+
+/// Groups of tools an MCP client can switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Toolset {
+    Core,
+    Planning,
+    Execution,
+    Analytics,
+    Reports,
+    Admin,
+}
+
+impl Toolset {
+    pub const ALL: &'static [Toolset] = &[
+        Toolset::Core,
+        Toolset::Planning,
+        Toolset::Execution,
+        Toolset::Analytics,
+        Toolset::Reports,
+        Toolset::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Toolset::Core => "core",
+            Toolset::Planning => "planning",
+            Toolset::Execution => "execution",
+            Toolset::Analytics => "analytics",
+            Toolset::Reports => "reports",
+            Toolset::Admin => "admin",
+        }
+    }
+}
+
+/// One operation as every front door sees it.
+pub struct Operation {
+    pub name: &'static str,
+    pub toolset: Toolset,
+    /// What it does, when to use it.
+    pub description: &'static str,
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub input_schema: fn() -> Schema,
+    pub output_schema: fn() -> Schema,
+}
+
+macro_rules! operations {
+    ($( $name:ident($input:ty) -> $output:ty, $toolset:ident, [$ro:expr, $de:expr, $id:expr], $desc:literal; )*) => {
+        /// Every operation, in presentation order.
+        pub static OPERATIONS: &[Operation] = &[$(
+            Operation {
+                name: stringify!($name),
+                toolset: Toolset::$toolset,
+                description: $desc,
+                read_only: $ro,
+                destructive: $de,
+                idempotent: $id,
+                input_schema: || schemars::schema_for!($input),
+                output_schema: || schemars::schema_for!($output),
+            },
+        )*];
+
+        pub(crate) async fn dispatch(svc: &Service, tool: &str, args: Value) -> Result<Value> {
+            match tool {
+                $(stringify!($name) => {
+                    let input: $input = parse_input(args)?;
+                    let output = svc.$name(input).await?;
+                    serde_json::to_value(output).map_err(|e| ServiceError::invalid("output", e.to_string()))
+                })*
+                _ => Err(unknown_tool(tool)),
+            }
+        }
+    };
+}
+
+fn unknown_tool(tool: &str) -> ServiceError {
+    let close: Vec<&str> = OPERATIONS
+        .iter()
+        .map(|o| o.name)
+        .filter(|n| {
+            let stem = tool.trim_start_matches("pm_");
+            !stem.is_empty() && (n.contains(stem) || stem.contains(n.trim_start_matches("pm_")))
+        })
+        .collect();
+    let hint = if close.is_empty() {
+        "`lazypm tools` lists them all".to_string()
+    } else {
+        format!("did you mean {}?", close.join(", "))
+    };
+    ServiceError::invalid("tool", format!("unknown tool '{tool}': {hint}"))
+}
+
+// [read_only, destructive, idempotent]
+operations! {
+    pm_status(StatusInput) -> StatusOutput, Core, [true, false, true],
+        "Project health: issue counts by status, priority, type and module, what is in progress, blocked counts and recent activity. Start a session here.";
+    pm_list_projects(ListProjectsInput) -> ListProjectsOutput, Core, [true, false, true],
+        "Registered projects, marking the current one (used when project_id is omitted).";
+    pm_list_issues(ListIssuesInput) -> ListIssuesOutput, Core, [true, false, true],
+        "List issues filtered by status, priority, type, module, owner, label, sprint or parent; sorted; paged with limit/cursor; `fields` picks the row's fields.";
+    pm_get_issue(GetIssueInput) -> IssueDetailOutput, Core, [true, false, true],
+        "One issue in full: specification, tasks, work logs, comments, what it depends on and blocks, whether it is ready. Read before starting work.";
+    pm_search_issues(SearchIssuesInput) -> SearchIssuesOutput, Core, [true, false, true],
+        "Ranked full-text search over titles, descriptions, acceptance criteria, technical approach and comments. Any text is a safe query.";
+    pm_my_queue(MyQueueInput) -> MyQueueOutput, Core, [true, false, true],
+        "Your open issues ranked by urgency, each with the reasons and the next tool call to make.";
+    pm_suggest_next_work(SuggestNextWorkInput) -> SuggestNextWorkOutput, Core, [false, false, false],
+        "Ready work (nothing open blocks it), ranked with reasons. With claim: true, atomically starts the best one for you so parallel agents never collide.";
+    pm_create_issue(CreateIssueInput) -> IssueOutput, Core, [false, false, false],
+        "Create an issue with its specification: type, title, description (markdown), priority, module, acceptance criteria, technical approach, dependencies, estimate, labels, parent.";
+    pm_update_issue(UpdateIssueInput) -> IssueOutput, Core, [false, false, true],
+        "Change fields of an issue (not its status). Pass the version you read to refuse stale writes; null clears a clearable field; archived: true archives a done issue.";
+    pm_start_work(StartWorkInput) -> StartWorkOutput, Core, [false, false, true],
+        "Start an issue: takes ownership atomically and moves it to in_progress. Refuses while an open issue blocks it unless validate_dependencies is false.";
+    pm_log_work(LogWorkInput) -> LogWorkOutput, Core, [false, false, false],
+        "Record work on an issue: activity, summary, time spent (30m, 2h30m, 1.5d), artifacts, commits, decisions, blockers, task.";
+    pm_update_status(UpdateStatusInput) -> IssueOutput, Core, [false, false, false],
+        "Move an issue through the workflow (proposed, in_progress, review, done, blocked, canceled). blocked needs blocker_reason; an illegal move lists the allowed ones.";
+    pm_complete_issue(CompleteIssueInput) -> CompleteIssueOutput, Core, [false, false, false],
+        "Finish an issue: passes through review to done (or waits for an approved review when the project requires one), records actual time and lessons learned.";
+    pm_create_task(CreateTaskInput) -> TaskOutput, Core, [false, false, false],
+        "Add a task (KEY-N-T1) to an issue, with details, assignee, checklist and estimate.";
+    pm_update_task(UpdateTaskInput) -> TaskOutput, Core, [false, false, true],
+        "Change a task's title, status (todo, doing, blocked, review, done), assignee, details or estimate; notes are appended.";
+    pm_add_comment(AddCommentInput) -> CommentOutput, Core, [false, false, false],
+        "Add a markdown comment to an issue.";
+    pm_task_checklist(TaskChecklistInput) -> TaskOutput, Planning, [false, false, false],
+        "Add, check, uncheck or remove checklist items of a task.";
+    pm_link_issues(LinkIssuesInput) -> LinkIssuesOutput, Planning, [false, false, true],
+        "Add or remove a link: blocks, relates, duplicates, discovered_from. A blocks link that would make a cycle is refused, naming the cycle.";
+    pm_delete_issue(DeleteIssueInput) -> DeleteIssueOutput, Planning, [false, true, false],
+        "Delete an issue with its tasks, logs and comments (confirm: true required). Prefer archiving done work.";
+    pm_create_sprint(CreateSprintInput) -> SprintOutput, Planning, [false, false, false],
+        "Create a sprint with a goal and start and end dates.";
+    pm_add_to_sprint(AddToSprintInput) -> SprintOutput, Planning, [false, false, true],
+        "Add issues to a sprint.";
+    pm_list_sprints(ListSprintsInput) -> ListSprintsOutput, Planning, [true, false, true],
+        "Sprints with their issues and progress (done count, story points).";
+    pm_issue_history(IssueHistoryInput) -> IssueHistoryOutput, Execution, [true, false, true],
+        "Every audit event of an issue and its tasks: who changed what, when.";
+    pm_blocked_issues(BlockedIssuesInput) -> BlockedIssuesOutput, Analytics, [true, false, true],
+        "Blocked issues and issues waiting on open dependencies, with what would unblock them.";
+    pm_daily_standup(DailyStandupInput) -> DailyStandupOutput, Reports, [true, false, true],
+        "Stand-up: what was completed and worked on since yesterday, what is in progress, what is blocked (markdown, text or structured).";
+    pm_init_project(InitProjectInput) -> ProjectOutput, Admin, [false, false, true],
+        "Register the project in a directory, detecting its git root, remote, default branch and submodules. Returns the existing project when the path is registered.";
+    pm_register_project(RegisterProjectInput) -> ProjectOutput, Admin, [false, false, true],
+        "Register a project with an explicit key, name and path.";
+    pm_add_submodule(AddSubmoduleInput) -> SubmodulesOutput, Admin, [false, false, false],
+        "Add a submodule (an area issues can name as their module).";
+    pm_remove_submodule(RemoveSubmoduleInput) -> SubmodulesOutput, Admin, [false, true, false],
+        "Remove a submodule, moving its issues to another (reassign_to) or to none.";
+    pm_list_submodules(ListSubmodulesInput) -> SubmodulesOutput, Admin, [true, false, true],
+        "Submodules with their open and total issue counts.";
+    pm_list_archived_issues(ListArchivedInput) -> ListIssuesOutput, Admin, [true, false, true],
+        "Archived issues, newest first, paged.";
+    pm_get_archived_issue(GetIssueInput) -> IssueDetailOutput, Admin, [true, false, true],
+        "One archived issue in full.";
+}

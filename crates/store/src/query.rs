@@ -1,0 +1,167 @@
+//! The shapes of questions asked of the store and of the answers that are
+//! more than one record.
+
+use std::collections::BTreeMap;
+
+use lazypm_domain::{
+    Comment, Issue, IssueType, LinkedIssue, Priority, SortField, SortOrder, Sprint, Status, Task,
+    WorkLog,
+};
+
+/// Which issues to list, in which order, from where.
+#[derive(Debug, Clone)]
+pub struct IssueQuery {
+    pub project_id: i64,
+    pub statuses: Vec<Status>,
+    pub priorities: Vec<Priority>,
+    pub types: Vec<IssueType>,
+    pub module: Option<String>,
+    pub owner: Option<String>,
+    pub label: Option<String>,
+    pub sprint_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    /// Archived issues only (true) or live issues only (false).
+    pub archived: bool,
+    pub sort: SortField,
+    pub order: SortOrder,
+    pub limit: i64,
+    /// Continue after this row.
+    pub after: Option<Cursor>,
+}
+
+/// Where a page ended: the sort value and id of its last row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub id: i64,
+    pub value: CursorValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CursorValue {
+    Int(i64),
+    Text(String),
+}
+
+impl Cursor {
+    /// An opaque token for clients.
+    pub fn encode(&self) -> String {
+        match &self.value {
+            CursorValue::Int(v) => format!("i{}:{v}", self.id),
+            CursorValue::Text(v) => format!("t{}:{v}", self.id),
+        }
+    }
+
+    pub fn decode(token: &str) -> Option<Cursor> {
+        let kind = token.chars().next()?;
+        let (id, value) = token.get(1..)?.split_once(':')?;
+        let id = id.parse().ok()?;
+        let value = match kind {
+            'i' => CursorValue::Int(value.parse().ok()?),
+            't' => CursorValue::Text(value.to_string()),
+            _ => return None,
+        };
+        Some(Cursor { id, value })
+    }
+}
+
+/// A full-text search.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub project_id: i64,
+    /// What the user typed; the backend makes it safe.
+    pub text: String,
+    pub statuses: Vec<Status>,
+    pub include_archived: bool,
+    pub limit: i64,
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub issue: Issue,
+    /// Higher is better.
+    pub score: f64,
+    /// The best matching passage, matched terms between « and ».
+    pub snippet: String,
+}
+
+/// Open issues to rank for a queue or a suggestion.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateQuery {
+    pub project_id: i64,
+    pub statuses: Vec<Status>,
+    pub owner: Option<String>,
+    /// Only issues with no owner, or owned by `owner` when it is set.
+    pub unowned_or_owner: bool,
+    /// Only issues with no open `blocks` dependency.
+    pub ready_only: bool,
+    pub module: Option<String>,
+    pub types: Vec<IssueType>,
+    pub limit: i64,
+}
+
+/// An issue with the dependency counts ranking needs.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub issue: Issue,
+    pub unblocks: i64,
+    pub open_blockers: i64,
+}
+
+/// An issue and everything attached to it.
+#[derive(Debug, Clone)]
+pub struct IssueDetail {
+    pub issue: Issue,
+    pub tasks: Vec<Task>,
+    pub work_logs: Vec<WorkLog>,
+    pub comments: Vec<Comment>,
+    pub links: Vec<LinkedIssue>,
+    pub sprints: Vec<String>,
+}
+
+/// Issue counts of a project's live (not archived) issues.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub total: i64,
+    pub by_status: BTreeMap<String, i64>,
+    pub by_priority: BTreeMap<String, i64>,
+    pub by_type: BTreeMap<String, i64>,
+    pub by_module: BTreeMap<String, i64>,
+    /// Open issues waiting on an open `blocks` dependency.
+    pub waiting_on_dependencies: i64,
+    pub archived: i64,
+}
+
+/// A sprint with its progress.
+#[derive(Debug, Clone)]
+pub struct SprintSummary {
+    pub sprint: Sprint,
+    pub issue_keys: Vec<String>,
+    pub done: i64,
+    pub story_points: i64,
+    pub done_points: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_junk() {
+        for c in [
+            Cursor {
+                id: 42,
+                value: CursorValue::Int(-3),
+            },
+            Cursor {
+                id: 7,
+                value: CursorValue::Text("2026-01-01T00:00:00Z:x".into()),
+            },
+        ] {
+            assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        }
+        for junk in ["", "x1:2", "i:2", "iabc:1", "i1:notanumber", "t"] {
+            assert_eq!(Cursor::decode(junk), None, "{junk}");
+        }
+    }
+}

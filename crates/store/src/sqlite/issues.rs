@@ -1,0 +1,538 @@
+//! Issues: reads, writes, list pages with keyset pagination, ranking inputs.
+
+use async_trait::async_trait;
+use lazypm_domain::{
+    Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder, Status, Task, WorkLog,
+};
+use serde::Deserialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::rows::{self, issue_select};
+use super::{SqliteTx, parse_enum, ts};
+use crate::{
+    Candidate, CandidateQuery, Counts, Cursor, CursorValue, IssueDetail, IssueQuery, Issues,
+    Result, SearchHit, SearchQuery, StoreError,
+};
+
+/// Statuses that still hold up the issues they block.
+const OPEN_SQL: &str = "('proposed', 'in_progress', 'review', 'blocked')";
+
+#[async_trait]
+impl Issues for SqliteTx {
+    async fn insert_issue(&mut self, i: &Issue) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO issues (project_id, key, title, type, status, priority, module, owner, \
+             parent_id, labels, effort, estimate_hours, story_points, complexity, blocker_reason, \
+             branch, time_spent_minutes, archived, version, created_at, updated_at, started_at, \
+             completed_at, specification, planning, implementation, communication, analytics) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM issues WHERE key = ?), ?, ?, ?, ?, ?, \
+             ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(i.project_id)
+        .bind(&i.key)
+        .bind(&i.title)
+        .bind(i.issue_type.as_str())
+        .bind(i.status.as_str())
+        .bind(i.priority.as_str())
+        .bind(&i.module)
+        .bind(&i.owner)
+        .bind(&i.parent)
+        .bind(serde_json::to_string(&i.labels)?)
+        .bind(&i.estimate.effort)
+        .bind(i.estimate.hours)
+        .bind(i.estimate.story_points)
+        .bind(i.estimate.complexity.map(|c| c.as_str()))
+        .bind(&i.blocker_reason)
+        .bind(&i.branch)
+        .bind(i.time_spent_minutes)
+        .bind(i.archived)
+        .bind(i.version)
+        .bind(ts(i.created_at))
+        .bind(ts(i.updated_at))
+        .bind(i.started_at.map(ts))
+        .bind(i.completed_at.map(ts))
+        .bind(serde_json::to_string(&i.specification)?)
+        .bind(serde_json::to_string(&i.planning)?)
+        .bind(serde_json::to_string(&i.implementation)?)
+        .bind(serde_json::to_string(&i.communication)?)
+        .bind(serde_json::to_string(&i.analytics)?)
+        .fetch_one(self.conn())
+        .await?;
+        Ok(id)
+    }
+
+    async fn issue_by_key(&mut self, key: &str) -> Result<Option<Issue>> {
+        let row = sqlx::query(concat!(issue_select!(), " WHERE i.key = ?"))
+            .bind(key)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(rows::issue).transpose()
+    }
+
+    async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>> {
+        let row = sqlx::query(concat!(
+            "SELECT d.*, ",
+            "(SELECT json_group_array(json_object('id', t.id, 'number', t.number, 'title', t.title, \
+              'status', t.status, 'assignee', t.assignee, 'details', t.details, \
+              'checklist', json(t.checklist), 'notes', json(t.notes), \
+              'estimate_minutes', t.estimate_minutes, 'version', t.version, \
+              'created_at', t.created_at, 'updated_at', t.updated_at) ORDER BY t.number) \
+              FROM tasks t WHERE t.issue_id = d.id) AS tasks_json, ",
+            "(SELECT json_group_array(json_object('id', w.id, 'task_number', tk.number, \
+              'author', w.author, 'activity', w.activity, 'summary', w.summary, 'details', w.details, \
+              'artifacts', json(w.artifacts), 'blockers', json(w.blockers), \
+              'decisions', json(w.decisions), 'minutes', w.minutes, 'logged_at', w.logged_at) \
+              ORDER BY w.logged_at, w.id) \
+              FROM work_logs w LEFT JOIN tasks tk ON tk.id = w.task_id WHERE w.issue_id = d.id) AS logs_json, ",
+            "(SELECT json_group_array(json_object('id', c.id, 'author', c.author, 'body', c.body, \
+              'created_at', c.created_at) ORDER BY c.created_at, c.id) \
+              FROM comments c WHERE c.issue_id = d.id) AS comments_json, ",
+            "(SELECT json_group_array(json_object('key', o.key, 'title', o.title, 'status', o.status, \
+              'kind', l.kind, 'direction', l.direction) ORDER BY l.direction DESC, o.id) FROM ( \
+                SELECT to_id AS other, kind, 'outgoing' AS direction FROM dependencies WHERE from_id = d.id \
+                UNION ALL \
+                SELECT from_id AS other, kind, 'incoming' AS direction FROM dependencies WHERE to_id = d.id \
+              ) l JOIN issues o ON o.id = l.other) AS links_json, ",
+            "(SELECT json_group_array(s.name ORDER BY s.start_date) FROM sprint_issues si \
+              JOIN sprints s ON s.id = si.sprint_id WHERE si.issue_id = d.id) AS sprints_json ",
+            "FROM (", issue_select!(), " WHERE i.key = ?) d"
+        ))
+        .bind(key)
+        .fetch_optional(self.conn())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let issue = rows::issue(&row)?;
+        let tasks: Vec<TaskJson> = json_col(&row, "tasks_json")?;
+        let logs: Vec<LogJson> = json_col(&row, "logs_json")?;
+        let comments: Vec<CommentJson> = json_col(&row, "comments_json")?;
+        let links: Vec<LinkJson> = json_col(&row, "links_json")?;
+        let sprints: Vec<String> = json_col(&row, "sprints_json")?;
+        Ok(Some(IssueDetail {
+            tasks: tasks
+                .into_iter()
+                .map(|t| t.into_task(&issue))
+                .collect::<Result<_>>()?,
+            work_logs: logs
+                .into_iter()
+                .map(|l| l.into_log(&issue))
+                .collect::<Result<_>>()?,
+            comments: comments
+                .into_iter()
+                .map(|c| Comment {
+                    id: c.id,
+                    issue_key: issue.key.clone(),
+                    author: c.author,
+                    body: c.body,
+                    created_at: c.created_at,
+                })
+                .collect(),
+            links: links
+                .into_iter()
+                .map(|l| {
+                    Ok(LinkedIssue {
+                        key: l.key,
+                        title: l.title,
+                        status: parse_enum(&l.status)?,
+                        kind: parse_enum(&l.kind)?,
+                        direction: if l.direction == "outgoing" {
+                            LinkDirection::Outgoing
+                        } else {
+                            LinkDirection::Incoming
+                        },
+                    })
+                })
+                .collect::<Result<_>>()?,
+            sprints,
+            issue,
+        }))
+    }
+
+    async fn update_issue(&mut self, i: &Issue, expected_version: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE issues SET title = ?, type = ?, status = ?, priority = ?, module = ?, owner = ?, \
+             parent_id = (SELECT id FROM issues WHERE key = ?), labels = ?, effort = ?, \
+             estimate_hours = ?, story_points = ?, complexity = ?, blocker_reason = ?, branch = ?, \
+             time_spent_minutes = ?, archived = ?, version = ?, updated_at = ?, started_at = ?, \
+             completed_at = ?, specification = ?, planning = ?, implementation = ?, \
+             communication = ?, analytics = ? WHERE id = ? AND version = ?",
+        )
+        .bind(&i.title)
+        .bind(i.issue_type.as_str())
+        .bind(i.status.as_str())
+        .bind(i.priority.as_str())
+        .bind(&i.module)
+        .bind(&i.owner)
+        .bind(&i.parent)
+        .bind(serde_json::to_string(&i.labels)?)
+        .bind(&i.estimate.effort)
+        .bind(i.estimate.hours)
+        .bind(i.estimate.story_points)
+        .bind(i.estimate.complexity.map(|c| c.as_str()))
+        .bind(&i.blocker_reason)
+        .bind(&i.branch)
+        .bind(i.time_spent_minutes)
+        .bind(i.archived)
+        .bind(i.version)
+        .bind(ts(i.updated_at))
+        .bind(i.started_at.map(ts))
+        .bind(i.completed_at.map(ts))
+        .bind(serde_json::to_string(&i.specification)?)
+        .bind(serde_json::to_string(&i.planning)?)
+        .bind(serde_json::to_string(&i.implementation)?)
+        .bind(serde_json::to_string(&i.communication)?)
+        .bind(serde_json::to_string(&i.analytics)?)
+        .bind(i.id)
+        .bind(expected_version)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "{} was changed by someone else since version {expected_version}; read it again and retry",
+                i.key
+            )));
+        }
+        Ok(())
+    }
+
+    async fn delete_issue(&mut self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM issues WHERE id = ?")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    async fn list_issues(&mut self, q: &IssueQuery) -> Result<(Vec<Issue>, Option<Cursor>)> {
+        let (expr, default_desc) = sort_expr(q.sort);
+        let desc = match q.order {
+            SortOrder::Desc => true,
+            SortOrder::Asc => false,
+        } ^ default_desc;
+        let mut b = QueryBuilder::<Sqlite>::new(issue_select!());
+        b.push(" WHERE i.project_id = ").push_bind(q.project_id);
+        b.push(" AND i.archived = ").push_bind(q.archived);
+        push_in(&mut b, "i.status", q.statuses.iter().map(|s| s.as_str()));
+        push_in(
+            &mut b,
+            "i.priority",
+            q.priorities.iter().map(|s| s.as_str()),
+        );
+        push_in(&mut b, "i.type", q.types.iter().map(|s| s.as_str()));
+        if let Some(m) = &q.module {
+            b.push(" AND i.module = ").push_bind(m.clone());
+        }
+        if let Some(o) = &q.owner {
+            b.push(" AND i.owner = ").push_bind(o.clone());
+        }
+        if let Some(l) = &q.label {
+            b.push(" AND i.id IN (SELECT issue_id FROM issue_labels WHERE label = ")
+                .push_bind(l.clone())
+                .push(")");
+        }
+        if let Some(s) = q.sprint_id {
+            b.push(" AND i.id IN (SELECT issue_id FROM sprint_issues WHERE sprint_id = ")
+                .push_bind(s)
+                .push(")");
+        }
+        if let Some(p) = q.parent_id {
+            b.push(" AND i.parent_id = ").push_bind(p);
+        }
+        if let Some(c) = &q.after {
+            b.push(format!(
+                " AND ({expr}, i.id) {} (",
+                if desc { "<" } else { ">" }
+            ));
+            match &c.value {
+                CursorValue::Int(v) => b.push_bind(*v),
+                CursorValue::Text(v) => b.push_bind(v.clone()),
+            };
+            b.push(", ").push_bind(c.id).push(")");
+        }
+        let dir = if desc { "DESC" } else { "ASC" };
+        b.push(format!(" ORDER BY {expr} {dir}, i.id {dir} LIMIT "))
+            .push_bind(q.limit + 1);
+        let rows = b.build().fetch_all(self.conn()).await?;
+        let mut issues: Vec<Issue> = rows.iter().map(rows::issue).collect::<Result<_>>()?;
+        let next = if issues.len() as i64 > q.limit {
+            issues.truncate(q.limit.max(0) as usize);
+            issues.last().map(|last| Cursor {
+                id: last.id,
+                value: cursor_value(last, q.sort),
+            })
+        } else {
+            None
+        };
+        Ok((issues, next))
+    }
+
+    async fn search_issues(&mut self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        super::search::search(self.conn(), q).await
+    }
+
+    async fn candidates(&mut self, q: &CandidateQuery) -> Result<Vec<Candidate>> {
+        let mut b = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT c.*, \
+             (SELECT count(*) FROM dependencies d JOIN issues o ON o.id = d.to_id \
+              WHERE d.from_id = c.id AND d.kind = 'blocks' AND o.status IN {OPEN_SQL}) AS unblocks, \
+             (SELECT count(*) FROM dependencies d JOIN issues o ON o.id = d.from_id \
+              WHERE d.to_id = c.id AND d.kind = 'blocks' AND o.status IN {OPEN_SQL}) AS open_blockers \
+             FROM ({} WHERE i.archived = 0 AND i.project_id = ",
+            issue_select!()
+        ));
+        b.push_bind(q.project_id);
+        push_in(&mut b, "i.status", q.statuses.iter().map(|s| s.as_str()));
+        push_in(&mut b, "i.type", q.types.iter().map(|s| s.as_str()));
+        if let Some(m) = &q.module {
+            b.push(" AND i.module = ").push_bind(m.clone());
+        }
+        match (&q.owner, q.unowned_or_owner) {
+            (Some(o), true) => {
+                b.push(" AND (i.owner IS NULL OR i.owner = ")
+                    .push_bind(o.clone())
+                    .push(")");
+            }
+            (None, true) => {
+                b.push(" AND i.owner IS NULL");
+            }
+            (Some(o), false) => {
+                b.push(" AND i.owner = ").push_bind(o.clone());
+            }
+            (None, false) => {}
+        }
+        if q.ready_only {
+            b.push(format!(
+                " AND NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues o ON o.id = d.from_id \
+                 WHERE d.to_id = i.id AND d.kind = 'blocks' AND o.status IN {OPEN_SQL})"
+            ));
+        }
+        b.push(" ORDER BY i.priority, i.id LIMIT ")
+            .push_bind(q.limit)
+            .push(") c");
+        let rows = b.build().fetch_all(self.conn()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Candidate {
+                    issue: rows::issue(r)?,
+                    unblocks: r.try_get("unblocks")?,
+                    open_blockers: r.try_get("open_blockers")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn open_blockers(&mut self, issue_id: i64) -> Result<Vec<LinkedIssue>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT o.key, o.title, o.status FROM dependencies d JOIN issues o ON o.id = d.from_id \
+             WHERE d.to_id = ? AND d.kind = 'blocks' AND o.status IN {OPEN_SQL} ORDER BY o.id"
+        )))
+        .bind(issue_id)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LinkedIssue {
+                    key: r.try_get("key")?,
+                    title: r.try_get("title")?,
+                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                    kind: lazypm_domain::DependencyKind::Blocks,
+                    direction: LinkDirection::Incoming,
+                })
+            })
+            .collect()
+    }
+
+    async fn counts(&mut self, project_id: i64) -> Result<Counts> {
+        let rows = sqlx::query(
+            "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY status \
+             UNION ALL SELECT 'priority', priority, count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY priority \
+             UNION ALL SELECT 'type', type, count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY type \
+             UNION ALL SELECT 'module', coalesce(module, '(none)'), count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY module \
+             UNION ALL SELECT 'archived', 'archived', count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 1",
+        )
+        .bind(project_id)
+        .fetch_all(self.conn())
+        .await?;
+        let mut c = Counts::default();
+        for r in &rows {
+            let dim: String = r.try_get("dim")?;
+            let value: String = r.try_get("value")?;
+            let n: i64 = r.try_get("n")?;
+            match dim.as_str() {
+                "status" => {
+                    c.total += n;
+                    c.by_status.insert(value, n);
+                }
+                "priority" => {
+                    c.by_priority.insert(value, n);
+                }
+                "type" => {
+                    c.by_type.insert(value, n);
+                }
+                "module" => {
+                    c.by_module.insert(value, n);
+                }
+                _ => c.archived = n,
+            }
+        }
+        c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM issues i WHERE i.project_id = ? AND i.archived = 0 \
+             AND i.status IN {OPEN_SQL} AND EXISTS (SELECT 1 FROM dependencies d \
+             JOIN issues o ON o.id = d.from_id WHERE d.to_id = i.id AND d.kind = 'blocks' \
+             AND o.status IN {OPEN_SQL})"
+        )))
+        .bind(project_id)
+        .fetch_one(self.conn())
+        .await?;
+        Ok(c)
+    }
+}
+
+/// The SQL sort expression of a sort field, and whether its natural order is descending.
+fn sort_expr(field: SortField) -> (&'static str, bool) {
+    match field {
+        SortField::Priority => ("i.priority", false),
+        SortField::Updated => ("i.updated_at", true),
+        SortField::Created => ("i.created_at", true),
+        SortField::Key => ("i.id", false),
+        SortField::Title => ("i.title", false),
+        SortField::Status => (
+            "(CASE i.status WHEN 'in_progress' THEN 1 WHEN 'review' THEN 2 WHEN 'blocked' THEN 3 \
+             WHEN 'proposed' THEN 4 WHEN 'done' THEN 5 ELSE 6 END)",
+            false,
+        ),
+    }
+}
+
+/// The cursor value of `issue` for a sort field (what `sort_expr` yields for it).
+fn cursor_value(issue: &Issue, field: SortField) -> CursorValue {
+    match field {
+        SortField::Priority => CursorValue::Text(issue.priority.as_str().into()),
+        SortField::Updated => CursorValue::Text(ts(issue.updated_at)),
+        SortField::Created => CursorValue::Text(ts(issue.created_at)),
+        SortField::Key => CursorValue::Int(issue.id),
+        SortField::Title => CursorValue::Text(issue.title.clone()),
+        SortField::Status => CursorValue::Int(match issue.status {
+            Status::InProgress => 1,
+            Status::Review => 2,
+            Status::Blocked => 3,
+            Status::Proposed => 4,
+            Status::Done => 5,
+            Status::Canceled => 6,
+        }),
+    }
+}
+
+fn push_in<'a>(b: &mut QueryBuilder<Sqlite>, col: &str, values: impl Iterator<Item = &'a str>) {
+    let values: Vec<&str> = values.collect();
+    if values.is_empty() {
+        return;
+    }
+    b.push(format!(" AND {col} IN ("));
+    let mut sep = b.separated(", ");
+    for v in values {
+        sep.push_bind(v.to_string());
+    }
+    b.push(")");
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> Result<Vec<T>> {
+    let text: Option<String> = row.try_get(col)?;
+    match text {
+        Some(t) => Ok(serde_json::from_str(&t)?),
+        None => Ok(Vec::new()),
+    }
+}
+
+#[derive(Deserialize)]
+struct TaskJson {
+    id: i64,
+    number: i64,
+    title: String,
+    status: String,
+    assignee: Option<String>,
+    details: Option<String>,
+    checklist: Vec<lazypm_domain::ChecklistItem>,
+    notes: Vec<String>,
+    estimate_minutes: Option<i64>,
+    version: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TaskJson {
+    fn into_task(self, issue: &Issue) -> Result<Task> {
+        Ok(Task {
+            id: self.id,
+            issue_id: issue.id,
+            key: format!("{}-T{}", issue.key, self.number),
+            issue_key: issue.key.clone(),
+            title: self.title,
+            status: parse_enum(&self.status)?,
+            assignee: self.assignee,
+            details: self.details,
+            checklist: self.checklist,
+            notes: self.notes,
+            estimate_minutes: self.estimate_minutes,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct LogJson {
+    id: i64,
+    task_number: Option<i64>,
+    author: String,
+    activity: String,
+    summary: String,
+    details: Option<String>,
+    artifacts: lazypm_domain::Artifacts,
+    blockers: Vec<String>,
+    decisions: Vec<String>,
+    minutes: i64,
+    logged_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl LogJson {
+    fn into_log(self, issue: &Issue) -> Result<WorkLog> {
+        Ok(WorkLog {
+            id: self.id,
+            issue_key: issue.key.clone(),
+            task_key: self.task_number.map(|n| format!("{}-T{n}", issue.key)),
+            author: self.author,
+            activity: parse_enum(&self.activity)?,
+            summary: self.summary,
+            details: self.details,
+            artifacts: self.artifacts,
+            blockers: self.blockers,
+            decisions: self.decisions,
+            minutes: self.minutes,
+            logged_at: self.logged_at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CommentJson {
+    id: i64,
+    author: String,
+    body: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Deserialize)]
+struct LinkJson {
+    key: String,
+    title: String,
+    status: String,
+    kind: String,
+    direction: String,
+}

@@ -1,0 +1,106 @@
+//! Ranked full-text search with FTS5 and bm25. User text never reaches
+//! FTS5's query syntax: every word is quoted.
+
+use lazypm_domain::Issue;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::rows::{self, issue_select};
+use crate::{Result, SearchHit, SearchQuery};
+
+/// Column weights for bm25: title, body (description, acceptance criteria,
+/// technical approach), comments.
+const BM25: &str = "bm25(issue_fts, 10.0, 4.0, 1.0)";
+
+/// Turns free text into an FTS5 expression of quoted terms joined by `joiner`
+/// (`" "` for AND, `" OR "`), or `None` when it holds no searchable word.
+pub(crate) fn fts_expression(text: &str, joiner: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && c != '_'))
+        .filter(|t| t.chars().any(char::is_alphanumeric))
+        .take(32)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    if terms.is_empty() {
+        None
+    } else {
+        Some(terms.join(joiner))
+    }
+}
+
+pub(crate) async fn search(conn: &mut SqliteConnection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+    let Some(all_terms) = fts_expression(&q.text, " ") else {
+        return Ok(Vec::new());
+    };
+    let hits = run(conn, q, &all_terms).await?;
+    if !hits.is_empty() {
+        return Ok(hits);
+    }
+    // Nothing has every word: fall back to any word, still ranked.
+    match fts_expression(&q.text, " OR ") {
+        Some(any_term) if any_term != all_terms => run(conn, q, &any_term).await,
+        _ => Ok(hits),
+    }
+}
+
+async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result<Vec<SearchHit>> {
+    let mut b = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT d.*, m.score, m.snippet FROM ( \
+           SELECT rowid, -{BM25} AS score, \
+             snippet(issue_fts, -1, '«', '»', '…', 12) AS snippet \
+           FROM issue_fts WHERE issue_fts MATCH "
+    ));
+    b.push_bind(expr.to_string());
+    b.push(format!(
+        " ) m JOIN ({} WHERE i.project_id = ",
+        issue_select!()
+    ));
+    b.push_bind(q.project_id);
+    if !q.include_archived {
+        b.push(" AND i.archived = 0");
+    }
+    if !q.statuses.is_empty() {
+        b.push(" AND i.status IN (");
+        let mut sep = b.separated(", ");
+        for s in &q.statuses {
+            sep.push_bind(s.as_str());
+        }
+        b.push(")");
+    }
+    b.push(") d ON d.id = m.rowid ORDER BY m.score DESC, d.id LIMIT ")
+        .push_bind(q.limit);
+    let rows = b.build().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            let issue: Issue = rows::issue(r)?;
+            Ok(SearchHit {
+                issue,
+                score: (r.try_get::<f64, _>("score")? * 1000.0).round() / 1000.0,
+                snippet: r.try_get("snippet")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_every_term() {
+        assert_eq!(
+            fts_expression("c++ foo-bar", " ").as_deref(),
+            Some("\"c\" \"foo\" \"bar\"")
+        );
+        assert_eq!(
+            fts_expression("say \"hi\" NEAR(x)", " ").as_deref(),
+            Some("\"say\" \"hi\" \"NEAR\" \"x\"")
+        );
+        assert_eq!(
+            fts_expression("a b", " OR ").as_deref(),
+            Some("\"a\" OR \"b\"")
+        );
+        assert_eq!(fts_expression("*** --- ()", " "), None);
+        assert_eq!(fts_expression("", " "), None);
+    }
+}
