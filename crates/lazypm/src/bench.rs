@@ -1,5 +1,504 @@
-pub async fn run(_a: BenchArgs) -> anyhow::Result<()> {
+//! `lazypm bench`: seeds temporary stores and measures the operations agents
+//! call most, printing p50/p95 beside the targets the product commits to.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use lazypm_domain::{Activity, IssueType, Priority, Status};
+use lazypm_service::ops::issues::*;
+use lazypm_service::ops::projects::RegisterProjectInput;
+use lazypm_service::ops::queue::SuggestNextWorkInput;
+use lazypm_service::ops::tasks::CreateTaskInput;
+use lazypm_service::ops::work::*;
+use lazypm_service::{Context, EventSink, Service};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Store sizes to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+    sizes: Vec<usize>,
+    /// Timed samples per operation.
+    #[arg(long, default_value_t = 300)]
+    samples: usize,
+    /// Keep the seeded stores in DIR (one subdirectory per size) and reuse them
+    /// on later runs instead of seeding again; default: fresh temporary stores.
+    #[arg(long, value_name = "DIR")]
+    reuse: Option<std::path::PathBuf>,
+}
+
+/// Domain words for titles, so searches look like real ones.
+const WORDS: &[&str] = &[
+    "login",
+    "session",
+    "token",
+    "cache",
+    "schema",
+    "migration",
+    "index",
+    "query",
+    "parser",
+    "render",
+    "layout",
+    "button",
+    "dialog",
+    "upload",
+    "download",
+    "export",
+    "import",
+    "backup",
+    "restore",
+    "search",
+    "filter",
+    "sort",
+    "pagination",
+    "webhook",
+    "retry",
+    "timeout",
+    "queue",
+    "worker",
+    "scheduler",
+    "cron",
+    "email",
+    "notification",
+    "billing",
+    "invoice",
+    "payment",
+    "refund",
+    "account",
+    "profile",
+    "avatar",
+    "password",
+    "oauth",
+    "permission",
+    "role",
+    "audit",
+    "metrics",
+    "tracing",
+    "logging",
+    "alert",
+    "dashboard",
+    "chart",
+    "report",
+    "graph",
+    "latency",
+    "memory",
+    "leak",
+    "crash",
+    "deadlock",
+    "race",
+    "flaky",
+    "test",
+    "fixture",
+    "benchmark",
+    "build",
+    "release",
+    "deploy",
+    "rollback",
+    "config",
+    "feature",
+    "flag",
+    "toggle",
+    "api",
+    "endpoint",
+    "client",
+    "server",
+    "proxy",
+    "gateway",
+    "socket",
+    "stream",
+    "batch",
+    "bulk",
+    "sync",
+    "conflict",
+    "merge",
+    "branch",
+    "commit",
+    "review",
+    "comment",
+    "thread",
+    "mention",
+    "tag",
+];
+
+/// A small deterministic generator (xorshift64*), so runs are comparable.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn word(&mut self) -> &'static str {
+        WORDS[self.below(WORDS.len())]
+    }
+    /// A made-up word from a vocabulary of 4096, for description text.
+    fn filler(&mut self) -> String {
+        const SYL: &[&str] = &[
+            "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "da", "fi", "go", "hu", "ja",
+            "ke", "po",
+        ];
+        let n = self.below(4096);
+        (0..3).map(|i| SYL[(n >> (i * 4)) & 15]).collect()
+    }
+}
+
+struct Row {
+    op: &'static str,
+    size: usize,
+    p50: Duration,
+    p95: Duration,
+    target: Option<f64>,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for &size in &args.sizes {
+        let temp = tempfile::tempdir()?;
+        let dir = match &args.reuse {
+            Some(base) => base.join(size.to_string()),
+            None => temp.path().to_path_buf(),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let svc = if dir.join("lazypm.db").exists() {
+            let store =
+                lazypm_store::open(&format!("sqlite://{}", dir.join("lazypm.db").display()))
+                    .await?;
+            service(&dir, store)
+        } else {
+            seeded(&dir, size).await?
+        };
+        rows.extend(measure(&svc, &dir, size, args.samples).await?);
+    }
+    out!(
+        "\n{:<28} {:>8} {:>10} {:>10} {:>10}  ok",
+        "operation",
+        "issues",
+        "p50 ms",
+        "p95 ms",
+        "target"
+    );
+    for r in &rows {
+        let p50 = r.p50.as_secs_f64() * 1000.0;
+        let ok = match r.target {
+            Some(t) if p50 <= t => "yes",
+            Some(_) => "NO",
+            None => "",
+        };
+        let target = r.target.map(|t| format!("≤ {t}")).unwrap_or_default();
+        out!(
+            "{:<28} {:>8} {:>10.3} {:>10.3} {:>10}  {ok}",
+            r.op,
+            r.size,
+            p50,
+            r.p95.as_secs_f64() * 1000.0,
+            target
+        );
+    }
     Ok(())
 }
-#[derive(clap::Args)]
-pub struct BenchArgs {}
+
+fn service(dir: &Path, store: std::sync::Arc<dyn lazypm_store::Store>) -> Service {
+    Service::new(
+        store,
+        EventSink::new(dir.join("events.jsonl")),
+        Context {
+            actor: "bench".into(),
+            project: Some("BENCH".into()),
+            cwd: None,
+        },
+    )
+}
+
+async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
+    let store =
+        lazypm_store::open(&format!("sqlite://{}", dir.join("lazypm.db").display())).await?;
+    let svc = service(dir, store);
+    svc.pm_register_project(RegisterProjectInput {
+        project_id: "BENCH".into(),
+        name: "Bench".into(),
+        path: dir.display().to_string(),
+        description: None,
+        require_review: None,
+    })
+    .await?;
+    let bar = ProgressBar::new(size as u64).with_message(format!("seeding {size} issues"));
+    bar.set_style(ProgressStyle::with_template(
+        "{msg} {bar:40} {pos}/{len} {eta}",
+    )?);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ size as u64);
+    for n in 1..=size {
+        let key = create(&svc, &mut rng, n).await?;
+        match n % 20 {
+            0 | 1 => {
+                svc.pm_start_work(StartWorkInput {
+                    issue_key: key.clone(),
+                    validate_dependencies: Some(false),
+                    take_over: None,
+                    notes: None,
+                })
+                .await?;
+                svc.pm_log_work(LogWorkInput {
+                    issue_key: key.clone(),
+                    activity: Activity::Code,
+                    summary: format!("worked on the {} {}", rng.word(), rng.word()),
+                    time_spent: Some("1h30m".into()),
+                    details: None,
+                    artifacts: None,
+                    commits: None,
+                    urls: None,
+                    blockers: None,
+                    decisions: None,
+                    task_key: None,
+                })
+                .await?;
+                svc.pm_create_task(CreateTaskInput {
+                    issue_key: key.clone(),
+                    title: "write the tests".into(),
+                    details: None,
+                    assignee: None,
+                    checklist: Some(vec!["unit".into(), "integration".into()]),
+                    estimate: Some("2h".into()),
+                    status: None,
+                })
+                .await?;
+                svc.pm_add_comment(AddCommentInput {
+                    issue_key: key.clone(),
+                    body: format!("the {} looks fine", rng.word()),
+                })
+                .await?;
+            }
+            2..=5 => {
+                svc.pm_start_work(StartWorkInput {
+                    issue_key: key.clone(),
+                    validate_dependencies: Some(false),
+                    take_over: None,
+                    notes: None,
+                })
+                .await?;
+                svc.pm_complete_issue(CompleteIssueInput {
+                    issue_key: key,
+                    actual_time: Some("3h".into()),
+                    lessons_learned: None,
+                    notes: None,
+                    archive: None,
+                })
+                .await?;
+            }
+            _ => {}
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(svc)
+}
+
+async fn create(svc: &Service, rng: &mut Rng, n: usize) -> anyhow::Result<String> {
+    let types = [
+        IssueType::Feature,
+        IssueType::Bug,
+        IssueType::Refactor,
+        IssueType::Chore,
+        IssueType::Spike,
+    ];
+    let title = format!(
+        "{} the {} {} {}",
+        ["Add", "Fix", "Improve", "Remove", "Document"][rng.below(5)],
+        rng.word(),
+        rng.word(),
+        rng.word()
+    );
+    let description = (0..30).map(|_| rng.filler()).collect::<Vec<_>>().join(" ");
+    let dependencies =
+        (n > 50 && n.is_multiple_of(7)).then(|| vec![format!("BENCH-{}", n - 1 - rng.below(50))]);
+    let out = svc
+        .pm_create_issue(CreateIssueInput {
+            project_id: None,
+            issue_type: types[rng.below(types.len())],
+            title,
+            description: Some(description),
+            priority: Some(Priority::ALL[rng.below(5)]),
+            module: Some(["api", "web", "store", "cli"][rng.below(4)].into()),
+            acceptance_criteria: Some(vec![format!("the {} works", rng.word())]),
+            technical_approach: None,
+            dependencies,
+            estimated_effort: Some("4h".into()),
+            estimate_hours: None,
+            story_points: Some(3),
+            complexity: None,
+            owner: None,
+            stakeholders: None,
+            risks: None,
+            labels: Some(vec![rng.word().to_string()]),
+            parent: None,
+        })
+        .await?;
+    Ok(out.issue.key)
+}
+
+async fn time<F, Fut>(samples: usize, mut f: F) -> anyhow::Result<(Duration, Duration)>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut times = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let start = Instant::now();
+        f(i).await?;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let pick = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    Ok((pick(0.50), pick(0.95)))
+}
+
+async fn measure(
+    svc: &Service,
+    dir: &Path,
+    size: usize,
+    samples: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let big = size >= 100_000;
+    let mut rows = Vec::new();
+    let mut push = |op, (p50, p95): (Duration, Duration), target: Option<f64>| {
+        rows.push(Row {
+            op,
+            size,
+            p50,
+            p95,
+            target,
+        })
+    };
+    let mut rng = Rng(42);
+
+    let t = time(samples, |_| {
+        let key = format!("BENCH-{}", 1 + (rng.next() % size as u64));
+        async move {
+            svc.pm_get_issue(GetIssueInput { issue_key: key })
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
+    })
+    .await?;
+    push("get issue with relations", t, (!big).then_some(0.2));
+
+    let t = time(samples, |i| {
+        let status = [Status::Proposed, Status::InProgress, Status::Done][i % 3];
+        async move {
+            svc.pm_list_issues(ListIssuesInput {
+                status: Some(OneOrMany::One(status)),
+                limit: Some(50),
+                ..Default::default()
+            })
+            .await
+            .map(drop)
+            .map_err(Into::into)
+        }
+    })
+    .await?;
+    push("list page of 50, filtered", t, (!big).then_some(1.0));
+
+    let t = time(samples, |_| {
+        let query = format!("{} {}", rng.word(), rng.word());
+        async move {
+            svc.pm_search_issues(SearchIssuesInput {
+                project_id: None,
+                query,
+                status: None,
+                include_archived: None,
+                limit: Some(20),
+            })
+            .await
+            .map(drop)
+            .map_err(Into::into)
+        }
+    })
+    .await?;
+    push("ranked search", t, Some(if big { 8.0 } else { 2.0 }));
+
+    let t = time(samples, |_| async move {
+        svc.pm_suggest_next_work(SuggestNextWorkInput {
+            limit: Some(5),
+            ..Default::default()
+        })
+        .await
+        .map(drop)
+        .map_err(Into::into)
+    })
+    .await?;
+    push("suggest next work", t, (!big).then_some(2.0));
+
+    // Issues 20k+1 are in progress (seeded): toggle them between blocked and in_progress.
+    let in_progress: Vec<String> = (1..=size)
+        .filter(|n| n % 20 == 1)
+        .map(|n| format!("BENCH-{n}"))
+        .take(samples)
+        .collect();
+    let t = time(in_progress.len() * 2, |i| {
+        let key = in_progress[i % in_progress.len()].clone();
+        let blocking = i < in_progress.len();
+        async move {
+            svc.pm_update_status(UpdateStatusInput {
+                issue_key: key,
+                status: if blocking {
+                    Status::Blocked
+                } else {
+                    Status::InProgress
+                },
+                notes: None,
+                blocker_reason: blocking.then(|| "waiting on review".to_string()),
+                version: None,
+            })
+            .await
+            .map(drop)
+            .map_err(Into::into)
+        }
+    })
+    .await?;
+    push("status update", t, None);
+
+    let mut r2 = Rng(7);
+    let t = time(samples, |_| {
+        let n = r2.next();
+        async move { create(svc, &mut Rng(n | 1), size + 1).await.map(drop) }
+    })
+    .await?;
+    push("create issue", t, (!big).then_some(0.5));
+
+    let exe = std::env::current_exe().context("cannot find the lazypm executable")?;
+    let runs = (samples / 5).max(20);
+    let t = time(runs, |_| {
+        let exe = exe.clone();
+        let key = format!("BENCH-{}", 1 + (rng.next() % size as u64));
+        async move {
+            let out = Command::new(&exe)
+                .args([
+                    "--data-dir",
+                    &dir.display().to_string(),
+                    "--project",
+                    "BENCH",
+                    "call",
+                    "pm_get_issue",
+                    &format!("{{\"issue_key\":\"{key}\"}}"),
+                ])
+                .output()?;
+            anyhow::ensure!(
+                out.status.success(),
+                "lazypm call failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Ok(())
+        }
+    })
+    .await?;
+    push("process: call pm_get_issue", t, (!big).then_some(10.0));
+    Ok(rows)
+}

@@ -149,7 +149,7 @@ fn parse<T: std::str::FromStr<Err = lazypm_domain::DomainError>>(s: &str) -> Res
 
 fn print<T: Serialize>(json: bool, out: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(out)?);
+        out!("{}", serde_json::to_string_pretty(out)?);
     } else {
         human(out);
     }
@@ -174,12 +174,14 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 } else {
                     "Already registered:"
                 };
-                println!(
+                out!(
                     "{verb} {} ({}) at {}",
-                    o.project.key, o.project.name, o.project.path
+                    o.project.key,
+                    o.project.name,
+                    o.project.path
                 );
                 if let Some(v) = &o.project.metadata.vcs {
-                    println!(
+                    out!(
                         "git: default branch {}, remote {}",
                         v.default_branch.as_deref().unwrap_or("?"),
                         v.remote.as_deref().unwrap_or("none")
@@ -211,7 +213,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 })
                 .await?;
             print(json, &out, |o| {
-                println!("Created {}: {}", o.issue.key, o.issue.title)
+                out!("Created {}: {}", o.issue.key, o.issue.title)
             })
         }
         Command::Issue(IssueCommand::List(a)) => {
@@ -256,14 +258,14 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 .await?;
             print(json, &out, |o| {
                 if o.started {
-                    println!(
+                    out!(
                         "Started {}: {} (owner {})",
                         o.issue.key,
                         o.issue.title,
                         o.issue.owner.as_deref().unwrap_or("-")
                     );
                 } else {
-                    println!("{} is already in progress and yours", o.issue.key);
+                    out!("{} is already in progress and yours", o.issue.key);
                 }
             })
         }
@@ -284,7 +286,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 })
                 .await?;
             print(json, &out, |o| {
-                println!(
+                out!(
                     "Logged {} of {} on {} (total {})",
                     lazypm_domain::format_minutes(o.work_log.minutes),
                     o.work_log.activity,
@@ -303,7 +305,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     version: None,
                 })
                 .await?;
-            print(json, &out, |o| println!("{} is now in review", o.issue.key))
+            print(json, &out, |o| out!("{} is now in review", o.issue.key))
         }
         Command::Done(a) => {
             let out = svc
@@ -317,9 +319,9 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 .await?;
             print(json, &out, |o| {
                 if o.completed {
-                    println!("Completed {} ({})", o.issue.key, o.transitions.join(", "));
+                    out!("Completed {} ({})", o.issue.key, o.transitions.join(", "));
                 } else {
-                    println!(
+                    out!(
                         "{} is in review and waits for an approved review",
                         o.issue.key
                     );

@@ -1,6 +1,14 @@
 //! The `lazypm` binary: parses the command line, opens the store and hands
 //! each command to the service layer. It adds nothing but translation.
 
+/// Prints a line to stdout; a closed pipe (`lazypm … | head`) is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod commands;
 mod config;
@@ -103,7 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let args = read_args(args)?;
             let svc = cli.settings.service().await?;
             let out = svc.call(&tool, args).await?;
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            out!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
         command => {

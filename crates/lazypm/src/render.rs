@@ -22,7 +22,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
             .enumerate()
             .map(|(i, c)| format!("{c:<w$}", w = widths.get(i).copied().unwrap_or(0)))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        out!("{}", padded.join("  ").trim_end());
     };
     line(header.iter().map(|h| h.to_uppercase()).collect());
     for r in rows {
@@ -48,7 +48,7 @@ fn clip(s: &str, n: usize) -> String {
 
 pub fn issue_rows(out: &ListIssuesOutput) {
     if out.issues.is_empty() {
-        println!("No issues match.");
+        out!("No issues match.");
         return;
     }
     let rows: Vec<Vec<String>> = out
@@ -67,14 +67,14 @@ pub fn issue_rows(out: &ListIssuesOutput) {
         .collect();
     table(&["key", "pri", "status", "type", "owner", "title"], &rows);
     if let Some(c) = &out.next_cursor {
-        println!("\nMore: --cursor {c}");
+        out!("\nMore: --cursor {c}");
     }
 }
 
 pub fn issue_detail(d: &IssueDetailOutput) {
     let i = &d.issue;
-    println!("{}  {}", i.key, i.title);
-    println!(
+    out!("{}  {}", i.key, i.title);
+    out!(
         "{} · {} · {} · owner {} · spent {}{}",
         i.issue_type,
         i.priority,
@@ -84,15 +84,15 @@ pub fn issue_detail(d: &IssueDetailOutput) {
         if d.ready { " · ready" } else { "" }
     );
     if let Some(r) = &i.blocker_reason {
-        println!("Blocked: {r}");
+        out!("Blocked: {r}");
     }
     if !i.specification.description.is_empty() {
-        println!("\n{}", i.specification.description);
+        out!("\n{}", i.specification.description);
     }
     if !i.specification.acceptance_criteria.is_empty() {
-        println!("\nAcceptance criteria:");
+        out!("\nAcceptance criteria:");
         for a in &i.specification.acceptance_criteria {
-            println!("  - {a}");
+            out!("  - {a}");
         }
     }
     let keys = |v: &[lazypm_domain::LinkedIssue]| {
@@ -102,21 +102,21 @@ pub fn issue_detail(d: &IssueDetailOutput) {
             .join(", ")
     };
     if !d.depends_on.is_empty() {
-        println!("\nDepends on: {}", keys(&d.depends_on));
+        out!("\nDepends on: {}", keys(&d.depends_on));
     }
     if !d.blocks.is_empty() {
-        println!("Blocks: {}", keys(&d.blocks));
+        out!("Blocks: {}", keys(&d.blocks));
     }
     if !d.tasks.is_empty() {
-        println!("\nTasks:");
+        out!("\nTasks:");
         for t in &d.tasks {
-            println!("  {} [{}] {}", t.key, t.status, t.title);
+            out!("  {} [{}] {}", t.key, t.status, t.title);
         }
     }
     if !d.work_logs.is_empty() {
-        println!("\nWork log:");
+        out!("\nWork log:");
         for l in &d.work_logs {
-            println!(
+            out!(
                 "  {} {} {} {}: {}",
                 l.logged_at.format("%Y-%m-%d %H:%M"),
                 l.author,
@@ -127,9 +127,9 @@ pub fn issue_detail(d: &IssueDetailOutput) {
         }
     }
     if !d.comments.is_empty() {
-        println!("\nComments:");
+        out!("\nComments:");
         for c in &d.comments {
-            println!(
+            out!(
                 "  {} {}: {}",
                 c.created_at.format("%Y-%m-%d %H:%M"),
                 c.author,
@@ -141,7 +141,7 @@ pub fn issue_detail(d: &IssueDetailOutput) {
 
 pub fn search_hits(out: &SearchIssuesOutput) {
     if out.hits.is_empty() {
-        println!("Nothing found.");
+        out!("Nothing found.");
         return;
     }
     let rows: Vec<Vec<String>> = out
@@ -162,10 +162,10 @@ pub fn search_hits(out: &SearchIssuesOutput) {
 
 pub fn suggestions(out: &SuggestNextWorkOutput) {
     if let Some(k) = &out.claimed {
-        println!("Claimed {k}: it is yours and in progress.\n");
+        out!("Claimed {k}: it is yours and in progress.\n");
     }
     if out.suggestions.is_empty() {
-        println!("Nothing is ready to start.");
+        out!("Nothing is ready to start.");
         return;
     }
     let rows: Vec<Vec<String>> = out
@@ -185,9 +185,13 @@ pub fn suggestions(out: &SuggestNextWorkOutput) {
 }
 
 pub fn status(s: &StatusOutput) {
-    println!(
+    out!(
         "{} ({}) — {} open of {}, health: {}",
-        s.project, s.name, s.open, s.total, s.health
+        s.project,
+        s.name,
+        s.open,
+        s.total,
+        s.health
     );
     let counts = |m: &std::collections::BTreeMap<String, i64>| {
         m.iter()
@@ -195,13 +199,13 @@ pub fn status(s: &StatusOutput) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!("status:   {}", counts(&s.by_status));
-    println!("priority: {}", counts(&s.by_priority));
-    println!("notes:    {}", s.health_notes.join("; "));
+    out!("status:   {}", counts(&s.by_status));
+    out!("priority: {}", counts(&s.by_priority));
+    out!("notes:    {}", s.health_notes.join("; "));
     if !s.in_progress.is_empty() {
-        println!("\nIn progress:");
+        out!("\nIn progress:");
         for i in &s.in_progress {
-            println!(
+            out!(
                 "  {} [{}] {} ({})",
                 i.key,
                 i.status,
@@ -211,9 +215,9 @@ pub fn status(s: &StatusOutput) {
         }
     }
     if !s.recent_activity.is_empty() {
-        println!("\nRecent activity:");
+        out!("\nRecent activity:");
         for e in &s.recent_activity {
-            println!(
+            out!(
                 "  {} {} {} {}",
                 e.at.format("%Y-%m-%d %H:%M"),
                 e.actor,
@@ -230,7 +234,7 @@ pub fn tools(json: bool) {
             .iter()
             .map(|o| serde_json::json!({ "name": o.name, "toolset": o.toolset.as_str(), "description": o.description, "read_only": o.read_only, "destructive": o.destructive, "idempotent": o.idempotent }))
             .collect();
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&list).unwrap_or_default()
         );

@@ -70,6 +70,13 @@ pub fn validate(fields: Option<&[String]>) -> Result<Vec<&'static str>> {
         .collect()
 }
 
+/// Whether any chosen field lives in the issue's rich content.
+pub fn needs_content(fields: &[&str]) -> bool {
+    fields
+        .iter()
+        .any(|f| matches!(*f, "description" | "acceptance_criteria"))
+}
+
 /// One row of the chosen fields.
 pub fn row(issue: &Issue, fields: &[&str]) -> Value {
     let mut m = Map::with_capacity(fields.len());

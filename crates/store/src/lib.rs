@@ -91,7 +91,8 @@ pub trait Issues {
     async fn list_issues(&mut self, q: &IssueQuery) -> Result<(Vec<Issue>, Option<Cursor>)>;
     /// Ranked full-text search; any user text is a safe query.
     async fn search_issues(&mut self, q: &SearchQuery) -> Result<Vec<SearchHit>>;
-    /// Open issues with how many they unblock and how many block them.
+    /// Open issues with how many they unblock and how many block them. The
+    /// issues come back lean: their rich content (specification … analytics) is empty.
     async fn candidates(&mut self, q: &CandidateQuery) -> Result<Vec<Candidate>>;
     /// Issues that block `issue_id` and are not yet done or canceled.
     async fn open_blockers(&mut self, issue_id: i64) -> Result<Vec<LinkedIssue>>;

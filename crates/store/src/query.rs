@@ -27,6 +27,9 @@ pub struct IssueQuery {
     pub limit: i64,
     /// Continue after this row.
     pub after: Option<Cursor>,
+    /// Load the rich content (specification … analytics); when false those
+    /// come back empty, which keeps lean list pages cheap.
+    pub with_content: bool,
 }
 
 /// Where a page ended: the sort value and id of its last row.

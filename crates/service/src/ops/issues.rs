@@ -510,6 +510,7 @@ impl Service {
             order: input.order.unwrap_or(SortOrder::Asc),
             limit,
             after,
+            with_content: fields::needs_content(&fields),
         };
         let (issues, next) = tx.list_issues(&q).await?;
         Ok(ListIssuesOutput {

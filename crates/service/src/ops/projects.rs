@@ -206,13 +206,20 @@ impl Service {
         let mut w = self.write().await?;
         let existing = w.list_projects().await?;
         if let Some(p) = existing.iter().find(|p| p.path == path) {
-            if !key_given || p.key == key.as_str() {
-                return Ok(ProjectOutput {
-                    project: p.clone(),
-                    created: false,
-                    next_steps: vec![format!("pm_status: see how {} stands", p.key)],
-                });
+            if key_given && p.key != key.as_str() {
+                return Err(ServiceError::invalid(
+                    "path",
+                    format!(
+                        "{path} is already registered as project {}; use that key",
+                        p.key
+                    ),
+                ));
             }
+            return Ok(ProjectOutput {
+                project: p.clone(),
+                created: false,
+                next_steps: vec![format!("pm_status: see how {} stands", p.key)],
+            });
         }
         if existing.iter().any(|p| p.key == key.as_str()) {
             return Err(ServiceError::invalid(

@@ -232,7 +232,8 @@ impl Service {
         let actor = self.actor().to_string();
         let mut claimed = None;
         if let Some((best, _)) = ranked.first() {
-            let mut issue = best.issue.clone();
+            // Candidates are lean rows; claim the full issue so no content is lost.
+            let mut issue = super::load_issue(&mut *w, "issue_key", &best.issue.key).await?;
             self.claim(
                 &mut w,
                 &mut issue,

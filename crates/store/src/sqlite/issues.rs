@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::rows::{self, issue_select};
+use super::rows::{self, issue_select, issue_select_lean};
 use super::{SqliteTx, parse_enum, ts};
 use crate::{
     Candidate, CandidateQuery, Counts, Cursor, CursorValue, IssueDetail, IssueQuery, Issues,
@@ -209,7 +209,11 @@ impl Issues for SqliteTx {
             SortOrder::Desc => true,
             SortOrder::Asc => false,
         } ^ default_desc;
-        let mut b = QueryBuilder::<Sqlite>::new(issue_select!());
+        let mut b = QueryBuilder::<Sqlite>::new(if q.with_content {
+            issue_select!()
+        } else {
+            issue_select_lean!()
+        });
         b.push(" WHERE i.project_id = ").push_bind(q.project_id);
         b.push(" AND i.archived = ").push_bind(q.archived);
         push_in(&mut b, "i.status", q.statuses.iter().map(|s| s.as_str()));
@@ -278,7 +282,7 @@ impl Issues for SqliteTx {
              (SELECT count(*) FROM dependencies d JOIN issues o ON o.id = d.from_id \
               WHERE d.to_id = c.id AND d.kind = 'blocks' AND o.status IN {OPEN_SQL}) AS open_blockers \
              FROM ({} WHERE i.archived = 0 AND i.project_id = ",
-            issue_select!()
+            issue_select_lean!()
         ));
         b.push_bind(q.project_id);
         push_in(&mut b, "i.status", q.statuses.iter().map(|s| s.as_str()));

@@ -22,6 +22,22 @@ macro_rules! issue_select {
 }
 pub(crate) use issue_select;
 
+/// The same columns with the rich content left out (as empty documents), for
+/// list pages whose rows show no content field.
+macro_rules! issue_select_lean {
+    () => {
+        "SELECT i.id, i.project_id, i.key, p.key AS project_key, i.title, i.type, i.status, \
+         i.priority, i.module, i.owner, par.key AS parent_key, i.labels, i.effort, \
+         i.estimate_hours, i.story_points, i.complexity, i.blocker_reason, i.branch, \
+         i.time_spent_minutes, i.archived, i.version, i.created_at, i.updated_at, \
+         i.started_at, i.completed_at, '{}' AS specification, '{}' AS planning, \
+         '{}' AS implementation, '{}' AS communication, '{}' AS analytics \
+         FROM issues i JOIN projects p ON p.id = i.project_id \
+         LEFT JOIN issues par ON par.id = i.parent_id"
+    };
+}
+pub(crate) use issue_select_lean;
+
 fn json<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> Result<T> {
     let text: String = row.try_get(col)?;
     Ok(serde_json::from_str(&text)?)

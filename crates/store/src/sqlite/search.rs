@@ -43,19 +43,16 @@ pub(crate) async fn search(conn: &mut SqliteConnection, q: &SearchQuery) -> Resu
     }
 }
 
+/// Ranks first (ids and scores only, best `limit`), then computes snippets
+/// and loads rows for that page alone: snippets and row decoding cost the
+/// same whether 20 or 20,000 documents match.
 async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result<Vec<SearchHit>> {
     let mut b = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT d.*, m.score, m.snippet FROM ( \
-           SELECT rowid, -{BM25} AS score, \
-             snippet(issue_fts, -1, '«', '»', '…', 12) AS snippet \
-           FROM issue_fts WHERE issue_fts MATCH "
+        "SELECT f.rowid AS id, -{BM25} AS score FROM issue_fts f CROSS JOIN issues i ON i.id = f.rowid \
+         WHERE issue_fts MATCH "
     ));
     b.push_bind(expr.to_string());
-    b.push(format!(
-        " ) m JOIN ({} WHERE i.project_id = ",
-        issue_select!()
-    ));
-    b.push_bind(q.project_id);
+    b.push(" AND i.project_id = ").push_bind(q.project_id);
     if !q.include_archived {
         b.push(" AND i.archived = 0");
     }
@@ -67,19 +64,49 @@ async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result
         }
         b.push(")");
     }
-    b.push(") d ON d.id = m.rowid ORDER BY m.score DESC, d.id LIMIT ")
+    b.push(format!(" ORDER BY {BM25}, f.rowid LIMIT "))
         .push_bind(q.limit);
-    let rows = b.build().fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| {
-            let issue: Issue = rows::issue(r)?;
-            Ok(SearchHit {
+    let ranked: Vec<(i64, f64)> = b
+        .build()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("score")?)))
+        .collect::<Result<_>>()?;
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = ranked
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    // ids are integers read back from the database, so inlining them is safe.
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "SELECT d.*, m.snippet FROM (SELECT rowid, snippet(issue_fts, -1, '«', '»', '…', 12) AS snippet \
+         FROM issue_fts WHERE issue_fts MATCH ",
+    );
+    b.push_bind(expr.to_string());
+    b.push(format!(
+        " AND rowid IN ({ids})) m JOIN ({} WHERE i.id IN ({ids})) d ON d.id = m.rowid",
+        issue_select!()
+    ));
+    let rows = b.build().fetch_all(&mut *conn).await?;
+    let mut by_id = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let issue: Issue = rows::issue(r)?;
+        by_id.insert(issue.id, (issue, r.try_get::<String, _>("snippet")?));
+    }
+    Ok(ranked
+        .into_iter()
+        .filter_map(|(id, score)| {
+            by_id.remove(&id).map(|(issue, snippet)| SearchHit {
                 issue,
-                score: (r.try_get::<f64, _>("score")? * 1000.0).round() / 1000.0,
-                snippet: r.try_get("snippet")?,
+                score: (score * 1000.0).round() / 1000.0,
+                snippet,
             })
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
