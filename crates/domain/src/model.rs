@@ -169,7 +169,19 @@ pub struct PullRequest {
 #[serde(default)]
 pub struct Communication {
     pub updates: Vec<StatusUpdate>,
+    pub review_requests: Vec<ReviewRequest>,
     pub reviews: Vec<Review>,
+}
+
+/// A request for review: who asked, whom, with what summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReviewRequest {
+    pub at: DateTime<Utc>,
+    pub requested_by: String,
+    #[serde(default)]
+    pub reviewers: Vec<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// A recorded status change with its note.

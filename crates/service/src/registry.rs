@@ -6,7 +6,8 @@ use schemars::Schema;
 use serde_json::Value;
 
 use crate::ops::{
-    issues::*, links::*, projects::*, queue::*, reports::*, sprints::*, tasks::*, work::*,
+    issues::*, links::*, projects::*, queue::*, reports::*, review::*, sprints::*, tasks::*,
+    work::*,
 };
 use crate::{Result, Service, ServiceError, parse_input};
 
@@ -149,6 +150,10 @@ operations! {
         "Add issues to a sprint.";
     pm_list_sprints(ListSprintsInput) -> ListSprintsOutput, Planning, [true, false, true],
         "Sprints with their issues and progress (done count, story points).";
+    pm_request_review(RequestReviewInput) -> IssueOutput, Execution, [false, false, false],
+        "Ask for review: moves in-progress work to review and records the reviewers and a summary of the change.";
+    pm_review_issue(ReviewIssueInput) -> IssueOutput, Execution, [false, false, false],
+        "Give a review verdict on an issue in review: approve (then pm_complete_issue) or request_changes (back to in_progress), with comments.";
     pm_issue_history(IssueHistoryInput) -> IssueHistoryOutput, Execution, [true, false, true],
         "Every audit event of an issue and its tasks: who changed what, when.";
     pm_blocked_issues(BlockedIssuesInput) -> BlockedIssuesOutput, Analytics, [true, false, true],

@@ -19,11 +19,32 @@ pub(crate) const TITLE_MAX: usize = 200;
 pub(crate) const TEXT_MAX: usize = 100_000;
 
 /// One value or a list of values.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for OneOrMany<T> {
+    /// Tells a list from a single value first, so a bad element reports the
+    /// element type's own error (with its allowed values), not "no variant matched".
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        match Value::deserialize(d)? {
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    serde_json::from_value(v).map_err(|e| D::Error::custom(format!("[{i}]: {e}")))
+                })
+                .collect::<std::result::Result<Vec<T>, _>>()
+                .map(OneOrMany::Many),
+            v => serde_json::from_value(v)
+                .map(OneOrMany::One)
+                .map_err(D::Error::custom),
+        }
+    }
 }
 
 impl<T> OneOrMany<T> {
@@ -615,6 +636,25 @@ impl Service {
                             "parent",
                             format!("{} belongs to another project", parent.key),
                         ));
+                    }
+                    // Walk up from the new parent: meeting this issue means a cycle.
+                    let mut chain = vec![issue.key.clone(), parent.key.clone()];
+                    let mut up = parent.parent.clone();
+                    while let Some(k) = up {
+                        chain.push(k.clone());
+                        if k == issue.key {
+                            return Err(ServiceError::invalid(
+                                "parent",
+                                format!(
+                                    "that would make a cycle of parents: {}",
+                                    chain.join(" → ")
+                                ),
+                            ));
+                        }
+                        if chain.len() > 64 {
+                            break;
+                        }
+                        up = w.issue_by_key(&k).await?.and_then(|i| i.parent);
                     }
                     Some(parent.key)
                 }

@@ -6,6 +6,7 @@ pub mod links;
 pub mod projects;
 pub mod queue;
 pub mod reports;
+pub mod review;
 pub mod sprints;
 pub mod tasks;
 pub mod work;
@@ -81,14 +82,21 @@ impl Service {
             .map(|n| ("project_id", n))
             .or_else(|| self.ctx.project.as_deref().map(|p| ("project", p)));
         if let Some((field, name)) = wanted {
-            let key = ProjectKey::parse(field, name)?;
-            if let Some(p) = tx.project_by_key(key.as_str()).await? {
+            let key = ProjectKey::parse(field, name);
+            if let Ok(key) = &key
+                && let Some(p) = tx.project_by_key(key.as_str()).await?
+            {
                 return Ok(p);
             }
             let all = tx.list_projects().await?;
-            if let Some(p) = all.into_iter().find(|p| p.slug.eq_ignore_ascii_case(name)) {
+            if let Some(p) = all
+                .into_iter()
+                .find(|p| p.slug.eq_ignore_ascii_case(name.trim()))
+            {
                 return Ok(p);
             }
+            // Neither a key nor a slug: say what a key looks like, else that it is unknown.
+            key?;
             return Err(self.no_such_project(tx, name).await);
         }
         let all = tx.list_projects().await?;

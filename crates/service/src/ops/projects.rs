@@ -174,8 +174,14 @@ impl Service {
             metadata.vcs = detect::vcs(&root);
             metadata.submodules = detect::submodules(&root);
         }
-        self.register(key, name, root, metadata, input.key.is_some())
-            .await
+        self.register(
+            key,
+            name,
+            root,
+            metadata,
+            input.key.is_some().then_some("key"),
+        )
+        .await
     }
 
     pub async fn pm_register_project(&self, input: RegisterProjectInput) -> Result<ProjectOutput> {
@@ -191,7 +197,8 @@ impl Service {
             require_review: input.require_review.unwrap_or(false),
             ..Default::default()
         };
-        self.register(key, name, path, metadata, true).await
+        self.register(key, name, path, metadata, Some("project_id"))
+            .await
     }
 
     async fn register(
@@ -200,8 +207,10 @@ impl Service {
         name: String,
         path: PathBuf,
         metadata: ProjectMetadata,
-        key_given: bool,
+        // The input field that named the key, when the caller gave one.
+        key_field: Option<&str>,
     ) -> Result<ProjectOutput> {
+        let key_given = key_field.is_some();
         let path = path.to_string_lossy().to_string();
         let mut w = self.write().await?;
         let existing = w.list_projects().await?;
@@ -223,7 +232,7 @@ impl Service {
         }
         if existing.iter().any(|p| p.key == key.as_str()) {
             return Err(ServiceError::invalid(
-                if key_given { "key" } else { "name" },
+                key_field.unwrap_or("name"),
                 format!("project key {key} is taken: pass another key"),
             ));
         }
@@ -248,10 +257,10 @@ impl Service {
         .await?;
         w.commit().await?;
         Ok(ProjectOutput {
-            next_steps: vec![
-                format!("pm_create_issue: add the first issue to {}", project.key),
-                "pm_docs: read how lazypm works".into(),
-            ],
+            next_steps: vec![format!(
+                "pm_create_issue: add the first issue to {}",
+                project.key
+            )],
             project,
             created: true,
         })

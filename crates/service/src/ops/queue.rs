@@ -181,7 +181,13 @@ impl Service {
         &self,
         input: SuggestNextWorkInput,
     ) -> Result<SuggestNextWorkOutput> {
-        let limit = check_limit(input.limit, 5)?.min(50);
+        let limit = check_limit(input.limit, 5)?;
+        if limit > 50 {
+            return Err(crate::ServiceError::invalid(
+                "limit",
+                format!("{limit} is too many: suggestions come at most 50 at a time"),
+            ));
+        }
         let query = |project_id| CandidateQuery {
             project_id,
             statuses: vec![Status::Proposed],

@@ -129,13 +129,14 @@ pub(crate) async fn transition(
     let from = issue.status;
     let now: DateTime<Utc> = w.now;
     issue.status = to;
-    match to {
-        Status::InProgress => {
-            issue.started_at.get_or_insert(now);
-            issue.completed_at = None;
-        }
-        Status::Done | Status::Canceled => issue.completed_at = Some(now),
-        _ => {}
+    if to == Status::InProgress {
+        issue.started_at.get_or_insert(now);
+    }
+    issue.completed_at = if to.is_closed() { Some(now) } else { None };
+    // Reopened or revived work is live again: an archived issue comes back.
+    let unarchived = from.is_closed() && !to.is_closed() && issue.archived;
+    if unarchived {
+        issue.archived = false;
     }
     if to != Status::Blocked {
         issue.blocker_reason = None;
@@ -152,7 +153,7 @@ pub(crate) async fn transition(
         Some(&issue.project),
         &issue.key,
         Some(&issue.key),
-        json!({ "from": from, "to": to, "notes": notes, "blocker_reason": issue.blocker_reason }),
+        json!({ "from": from, "to": to, "notes": notes, "blocker_reason": issue.blocker_reason, "unarchived": unarchived }),
     )
     .await
 }
@@ -454,6 +455,15 @@ impl Service {
             transitions.push("in_progress → review".to_string());
         }
         let awaiting = requires_review(project.as_ref()) && !approved(&issue);
+        if awaiting && transitions.is_empty() {
+            return Err(ServiceError::invalid(
+                "issue_key",
+                format!(
+                    "{} is in review and waits for an approved review (pm_review_issue) before it can be done",
+                    issue.key
+                ),
+            ));
+        }
         if !awaiting {
             transition(&mut w, &mut issue, Status::Done, notes, &actor).await?;
             transitions.push("review → done".to_string());

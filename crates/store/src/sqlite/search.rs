@@ -102,16 +102,33 @@ async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result
         .filter_map(|(id, score)| {
             by_id.remove(&id).map(|(issue, snippet)| SearchHit {
                 issue,
-                score: (score * 1000.0).round() / 1000.0,
+                score: significant(score, 4),
                 snippet,
             })
         })
         .collect())
 }
 
+/// Rounds to `digits` significant digits: bm25 scores of common words are
+/// tiny, and fixed decimals would flatten them all to zero.
+fn significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeps_small_scores_distinct() {
+        assert_eq!(significant(0.000_012_345_6, 4), 0.000_012_35);
+        assert_eq!(significant(12.3456, 4), 12.35);
+        assert!(significant(0.000_001_1, 4) > significant(0.000_001_0, 4));
+    }
 
     #[test]
     fn quotes_every_term() {
