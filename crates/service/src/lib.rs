@@ -40,6 +40,8 @@ pub struct Service {
     store: Arc<dyn Store>,
     sink: Arc<EventSink>,
     ctx: Context,
+    /// Project key → identity, filled as projects are named (see `resolve_scope`).
+    scopes: Arc<std::sync::RwLock<std::collections::HashMap<String, ops::Scope>>>,
 }
 
 impl Service {
@@ -48,6 +50,7 @@ impl Service {
             store,
             sink: Arc::new(sink),
             ctx,
+            scopes: Arc::default(),
         }
     }
 
@@ -57,6 +60,7 @@ impl Service {
             store: self.store.clone(),
             sink: self.sink.clone(),
             ctx,
+            scopes: self.scopes.clone(),
         }
     }
 

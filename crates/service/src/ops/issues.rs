@@ -344,7 +344,7 @@ impl Service {
 
         let mut w = self.write().await?;
         let project = self
-            .resolve_project(&mut *w, input.project_id.as_deref())
+            .resolve_scope(&mut *w, input.project_id.as_deref())
             .await?;
         let parent = match &input.parent {
             Some(p) => {
@@ -493,7 +493,7 @@ impl Service {
         };
         let mut tx = self.read().await?;
         let project = self
-            .resolve_project(&mut *tx, input.project_id.as_deref())
+            .resolve_scope(&mut *tx, input.project_id.as_deref())
             .await?;
         let sprint_id = match &input.sprint {
             Some(name) => Some(
@@ -551,7 +551,7 @@ impl Service {
         let limit = check_limit(input.limit, 20)?;
         let mut tx = self.read().await?;
         let project = self
-            .resolve_project(&mut *tx, input.project_id.as_deref())
+            .resolve_scope(&mut *tx, input.project_id.as_deref())
             .await?;
         let hits = tx
             .search_issues(&SearchQuery {

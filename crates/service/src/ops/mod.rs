@@ -69,7 +69,43 @@ pub(crate) fn check_version(key: &str, given: Option<i64>, current: i64) -> Resu
     }
 }
 
+/// A project's identity: all that most operations need of it. Neither part
+/// ever changes once a project exists, so it is safe to remember.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub id: i64,
+    pub key: String,
+}
+
 impl Service {
+    /// Like [`Service::resolve_project`] but returns only the project's identity,
+    /// served from memory when the project is named by its key (one round trip
+    /// fewer on every hot path).
+    pub(crate) async fn resolve_scope(
+        &self,
+        tx: &mut dyn Tx,
+        named: Option<&str>,
+    ) -> Result<Scope> {
+        let wanted = named.or(self.ctx.project.as_deref());
+        let cache_key = wanted.map(|w| w.trim().to_ascii_uppercase());
+        if let Some(k) = &cache_key
+            && let Some(scope) = self.scopes.read().ok().and_then(|m| m.get(k).cloned())
+        {
+            return Ok(scope);
+        }
+        let project = self.resolve_project(tx, named).await?;
+        let scope = Scope {
+            id: project.id,
+            key: project.key.clone(),
+        };
+        if let Some(k) = cache_key.filter(|k| *k == project.key)
+            && let Ok(mut m) = self.scopes.write()
+        {
+            m.insert(k, scope.clone());
+        }
+        Ok(scope)
+    }
+
     /// The project an operation works on: the one named, else the context's,
     /// else the registered project containing the working directory, else
     /// the only project.

@@ -140,7 +140,7 @@ impl Service {
             .unwrap_or_else(|| self.actor().to_string());
         let mut tx = self.read().await?;
         let project = self
-            .resolve_project(&mut *tx, input.project_id.as_deref())
+            .resolve_scope(&mut *tx, input.project_id.as_deref())
             .await?;
         let mut cands = tx
             .candidates(&CandidateQuery {
@@ -205,7 +205,7 @@ impl Service {
         if input.claim != Some(true) {
             let mut tx = self.read().await?;
             let project = self
-                .resolve_project(&mut *tx, input.project_id.as_deref())
+                .resolve_scope(&mut *tx, input.project_id.as_deref())
                 .await?;
             let ranked = rank(tx.candidates(&query(project.id)).await?, ranking::readiness);
             let suggestions: Vec<QueueItem> = ranked
@@ -232,7 +232,7 @@ impl Service {
         // claiming at once get different issues.
         let mut w = self.write().await?;
         let project = self
-            .resolve_project(&mut *w, input.project_id.as_deref())
+            .resolve_scope(&mut *w, input.project_id.as_deref())
             .await?;
         let ranked = rank(w.candidates(&query(project.id)).await?, ranking::readiness);
         let actor = self.actor().to_string();

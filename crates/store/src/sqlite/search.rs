@@ -5,7 +5,9 @@ use lazypm_domain::Issue;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::rows::{self, issue_select};
+use std::collections::HashMap;
+
+use super::rows::{self, issue_select_lean};
 use crate::{Result, SearchHit, SearchQuery};
 
 /// Column weights for bm25: title, body (description, acceptance criteria,
@@ -43,16 +45,58 @@ pub(crate) async fn search(conn: &mut SqliteConnection, q: &SearchQuery) -> Resu
     }
 }
 
-/// Ranks first (ids and scores only, best `limit`), then computes snippets
-/// and loads rows for that page alone: snippets and row decoding cost the
-/// same whether 20 or 20,000 documents match.
+/// Ranks inside FTS5 alone (no join: joining every match to `issues` costs
+/// 3x for common words), over-fetching so filters can drop some; then applies
+/// the project/status filters to that short list with lean rows, and computes
+/// snippets for the final page only. Fetches wider when filters drop too much.
 async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result<Vec<SearchHit>> {
-    let mut b = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT f.rowid AS id, -{BM25} AS score FROM issue_fts f CROSS JOIN issues i ON i.id = f.rowid \
-         WHERE issue_fts MATCH "
-    ));
-    b.push_bind(expr.to_string());
-    b.push(" AND i.project_id = ").push_bind(q.project_id);
+    let mut fetch = (q.limit * 3).max(60);
+    loop {
+        let ranked: Vec<(i64, f64)> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT rowid AS id, -{BM25} AS score FROM issue_fts WHERE issue_fts MATCH ? \
+             ORDER BY {BM25}, rowid LIMIT ?"
+        )))
+        .bind(expr)
+        .bind(fetch)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("score")?)))
+        .collect::<Result<_>>()?;
+        let exhausted = (ranked.len() as i64) < fetch;
+        let mut kept = filtered(conn, q, &ranked).await?;
+        let page: Vec<(Issue, f64)> = ranked
+            .into_iter()
+            .filter_map(|(id, score)| kept.remove(&id).map(|i| (i, score)))
+            .take(q.limit.max(0) as usize)
+            .collect();
+        if page.len() as i64 >= q.limit || exhausted {
+            let mut snippets = snippets(conn, expr, &page).await?;
+            return Ok(page
+                .into_iter()
+                .map(|(issue, score)| SearchHit {
+                    snippet: snippets.remove(&issue.id).unwrap_or_default(),
+                    score: significant(score, 4),
+                    issue,
+                })
+                .collect());
+        }
+        fetch = fetch.saturating_mul(8);
+    }
+}
+
+/// The ranked issues that pass the query's filters, as lean rows by id.
+async fn filtered(
+    conn: &mut SqliteConnection,
+    q: &SearchQuery,
+    ranked: &[(i64, f64)],
+) -> Result<HashMap<i64, Issue>> {
+    if ranked.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut b =
+        QueryBuilder::<Sqlite>::new(concat!(issue_select_lean!(), " WHERE i.project_id = "));
+    b.push_bind(q.project_id);
     if !q.include_archived {
         b.push(" AND i.archived = 0");
     }
@@ -64,49 +108,41 @@ async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result
         }
         b.push(")");
     }
-    b.push(format!(" ORDER BY {BM25}, f.rowid LIMIT "))
-        .push_bind(q.limit);
-    let ranked: Vec<(i64, f64)> = b
-        .build()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("score")?)))
-        .collect::<Result<_>>()?;
-    if ranked.is_empty() {
-        return Ok(Vec::new());
+    b.push(" AND i.id IN (");
+    let mut sep = b.separated(", ");
+    for (id, _) in ranked {
+        sep.push_bind(*id);
     }
-    let ids = ranked
-        .iter()
-        .map(|(id, _)| id.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    // ids are integers read back from the database, so inlining them is safe.
+    b.push(")");
+    let rows = b.build().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| rows::issue(r).map(|i| (i.id, i)))
+        .collect()
+}
+
+/// Snippets of the page's issues, by id.
+async fn snippets(
+    conn: &mut SqliteConnection,
+    expr: &str,
+    page: &[(Issue, f64)],
+) -> Result<HashMap<i64, String>> {
+    if page.is_empty() {
+        return Ok(HashMap::new());
+    }
     let mut b = QueryBuilder::<Sqlite>::new(
-        "SELECT d.*, m.snippet FROM (SELECT rowid, snippet(issue_fts, -1, '«', '»', '…', 12) AS snippet \
-         FROM issue_fts WHERE issue_fts MATCH ",
+        "SELECT rowid AS id, snippet(issue_fts, -1, '«', '»', '…', 12) AS snippet FROM issue_fts WHERE issue_fts MATCH ",
     );
     b.push_bind(expr.to_string());
-    b.push(format!(
-        " AND rowid IN ({ids})) m JOIN ({} WHERE i.id IN ({ids})) d ON d.id = m.rowid",
-        issue_select!()
-    ));
-    let rows = b.build().fetch_all(&mut *conn).await?;
-    let mut by_id = std::collections::HashMap::with_capacity(rows.len());
-    for r in &rows {
-        let issue: Issue = rows::issue(r)?;
-        by_id.insert(issue.id, (issue, r.try_get::<String, _>("snippet")?));
+    b.push(" AND rowid IN (");
+    let mut sep = b.separated(", ");
+    for (issue, _) in page {
+        sep.push_bind(issue.id);
     }
-    Ok(ranked
-        .into_iter()
-        .filter_map(|(id, score)| {
-            by_id.remove(&id).map(|(issue, snippet)| SearchHit {
-                issue,
-                score: significant(score, 4),
-                snippet,
-            })
-        })
-        .collect())
+    b.push(")");
+    let rows = b.build().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("snippet")?)))
+        .collect()
 }
 
 /// Rounds to `digits` significant digits: bm25 scores of common words are
