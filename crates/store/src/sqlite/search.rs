@@ -94,14 +94,16 @@ async fn filtered(
     if ranked.is_empty() {
         return Ok(HashMap::new());
     }
+    // The unary `+` keeps SQLite from answering through the (project, archived,
+    // ...) indexes, which scans the whole project; the ranked ids are the way in.
     let mut b =
-        QueryBuilder::<Sqlite>::new(concat!(issue_select_lean!(), " WHERE i.project_id = "));
+        QueryBuilder::<Sqlite>::new(concat!(issue_select_lean!(), " WHERE +i.project_id = "));
     b.push_bind(q.project_id);
     if !q.include_archived {
-        b.push(" AND i.archived = 0");
+        b.push(" AND +i.archived = 0");
     }
     if !q.statuses.is_empty() {
-        b.push(" AND i.status IN (");
+        b.push(" AND +i.status IN (");
         let mut sep = b.separated(", ");
         for s in &q.statuses {
             sep.push_bind(s.as_str());
