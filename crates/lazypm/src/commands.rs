@@ -342,6 +342,6 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             let out = svc.pm_status(StatusInput::default()).await?;
             print(json, &out, render::status)
         }
-        Command::Call { .. } | Command::Tools | Command::Bench(_) => Ok(()),
+        Command::Call { .. } | Command::Tools | Command::Bench(_) | Command::Mcp(_) => Ok(()),
     }
 }

@@ -47,6 +47,19 @@ impl Settings {
             .unwrap_or_else(|| "cli".into())
     }
 
+    /// The service for an MCP session: the actor is the flag or environment
+    /// value when given, else left for the server to take from the client's name.
+    pub async fn service_for_agent(&self) -> anyhow::Result<Service> {
+        let svc = self.service().await?;
+        let mut ctx = svc.context().clone();
+        ctx.actor = self
+            .actor
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_default();
+        Ok(svc.with_context(ctx))
+    }
+
     /// Opens the store and builds the service for this invocation.
     pub async fn service(&self) -> anyhow::Result<Service> {
         let dir = self.data_dir();

@@ -64,8 +64,27 @@ enum Command {
     Next(commands::NextArgs),
     /// Project health at a glance.
     Status(commands::StatusArgs),
+    /// Serve the pm_* tools over MCP on stdin/stdout (`claude mcp add pm -- lazypm mcp`).
+    Mcp(McpArgs),
     /// Measure the store and service at 10k and 100k issues.
     Bench(bench::BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct McpArgs {
+    /// Toolsets to expose, comma-separated, or `all` (default: core).
+    /// Toolsets: core, planning, execution, analytics, reports, admin.
+    #[arg(long, env = "LAZYPM_TOOLSETS", value_name = "LIST")]
+    toolsets: Option<String>,
+    /// Extra single tools to expose, comma-separated.
+    #[arg(long, value_name = "LIST")]
+    tools: Option<String>,
+    /// Tools to leave out, comma-separated.
+    #[arg(long, value_name = "LIST")]
+    exclude_tools: Option<String>,
+    /// Expose only tools that change nothing.
+    #[arg(long)]
+    read_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +126,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::Mcp(args) => {
+            let split = |v: &Option<String>| {
+                v.as_deref()
+                    .map(lazypm_mcp::Selection::split)
+                    .unwrap_or_default()
+            };
+            let selection = lazypm_mcp::Selection {
+                toolsets: split(&args.toolsets),
+                tools: split(&args.tools),
+                exclude_tools: split(&args.exclude_tools),
+                read_only: args.read_only,
+            };
+            // Refuse a bad selection before speaking MCP: the client shows stderr.
+            selection.resolve()?;
+            let svc = cli.settings.service_for_agent().await?;
+            lazypm_mcp::serve_stdio(svc, selection).await?;
+            Ok(())
+        }
         Command::Call { tool, args } => {
             let args = read_args(args)?;
             let svc = cli.settings.service().await?;

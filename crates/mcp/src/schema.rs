@@ -1,0 +1,291 @@
+//! JSON Schemas as tools/list carries them: the input schema whole (minus
+//! the meta keys clients ignore) and a shallow output schema, which names the
+//! result's fields and their JSON types without restating every nested
+//! record. Tools cost context; the full shapes are in `pm_docs`.
+
+use serde_json::{Map, Value, json};
+
+/// An input schema ready for tools/list, compacted without changing what it
+/// accepts for a client: `$defs` are inlined, numeric `format`s dropped, and an
+/// optional field's `null` is left out of its type unless its description says
+/// null means something (clearing the field).
+pub fn input(schema: Value) -> Map<String, Value> {
+    let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+    let mut obj = match compact(schema, &defs) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    obj.remove("$defs");
+    obj.entry("type").or_insert_with(|| json!("object"));
+    obj.entry("properties").or_insert_with(|| json!({}));
+    let required: Vec<String> = obj
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(Value::Object(props)) = obj.get_mut("properties") {
+        for (name, prop) in props.iter_mut() {
+            let says_null = prop
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d.contains("null"));
+            if !required.contains(name) && !says_null {
+                drop_null(prop);
+            }
+        }
+    }
+    obj
+}
+
+const NOISE: &[&str] = &["$schema", "title"];
+const NUMERIC_FORMATS: &[&str] = &[
+    "uint", "uint8", "uint16", "uint32", "uint64", "int", "int8", "int16", "int32", "int64",
+    "float", "double",
+];
+
+/// Inlines `$ref`s and removes keys that tell a client nothing.
+fn compact(v: Value, defs: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str)
+                && let Some(def) = r.rsplit('/').next().and_then(|n| defs.get(n))
+            {
+                let mut inlined = compact(def.clone(), defs);
+                if let (Value::Object(target), Some(desc)) = (&mut inlined, m.get("description")) {
+                    target.insert("description".into(), desc.clone());
+                } else if let Value::Object(target) = &mut inlined {
+                    target.remove("description");
+                }
+                return inlined;
+            }
+            if let Some(many) = one_or_many(&m, defs) {
+                return many;
+            }
+            let mut out = Map::new();
+            for (k, val) in m {
+                if NOISE.contains(&k.as_str()) {
+                    continue;
+                }
+                if k == "format" && val.as_str().is_some_and(|f| NUMERIC_FORMATS.contains(&f)) {
+                    continue;
+                }
+                let val = if k == "properties" {
+                    // Property names are data, never noise: compact each schema, keep every name.
+                    match val {
+                        Value::Object(props) => Value::Object(
+                            props
+                                .into_iter()
+                                .map(|(name, p)| (name, compact(p, defs)))
+                                .collect(),
+                        ),
+                        other => other,
+                    }
+                } else {
+                    compact(val, defs)
+                };
+                out.insert(k, val);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|i| compact(i, defs)).collect()),
+        other => other,
+    }
+}
+
+/// `anyOf: [X, array of X]` (one value or several) documented as the array
+/// form alone; the server goes on accepting a single value too.
+fn one_or_many(m: &Map<String, Value>, defs: &Value) -> Option<Value> {
+    let Some(Value::Array(alts)) = m.get("anyOf") else {
+        return None;
+    };
+    let [one, many] = alts.as_slice() else {
+        return None;
+    };
+    let one = compact(one.clone(), defs);
+    let many = compact(many.clone(), defs);
+    let is_many_of_one = many.get("type").and_then(Value::as_str) == Some("array")
+        && many.get("items") == Some(&one);
+    if !is_many_of_one {
+        return None;
+    }
+    let mut out = many.as_object().cloned().unwrap_or_default();
+    if let Some(d) = m.get("description") {
+        out.insert("description".into(), d.clone());
+    }
+    Some(Value::Object(out))
+}
+
+/// Removes `null` from a property's type, enum and alternatives.
+fn drop_null(prop: &mut Value) {
+    let Value::Object(m) = prop else { return };
+    if let Some(Value::Array(types)) = m.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types[0].clone();
+            m.insert("type".into(), only);
+        }
+    }
+    if let Some(Value::Array(values)) = m.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(alts)) = m.get_mut(key) {
+            alts.retain(|a| a.get("type").and_then(Value::as_str) != Some("null"));
+            if alts.len() == 1 {
+                let only = alts.remove(0);
+                m.remove(key);
+                if let Value::Object(inner) = only {
+                    for (k, v) in inner {
+                        m.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A shallow output schema: top-level properties with their types only.
+pub fn output(schema: Value) -> Map<String, Value> {
+    let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+    let mut props = Map::new();
+    if let Some(Value::Object(p)) = schema.get("properties") {
+        for (name, prop) in p {
+            props.insert(name.clone(), shallow(prop, &defs));
+        }
+    }
+    let mut out = Map::new();
+    out.insert("type".into(), json!("object"));
+    out.insert("properties".into(), Value::Object(props));
+    out
+}
+
+/// The JSON type(s) of a property, following one `$ref` if needed.
+fn shallow(prop: &Value, defs: &Value) -> Value {
+    let resolved = match prop.get("$ref").and_then(Value::as_str) {
+        Some(r) => r
+            .rsplit('/')
+            .next()
+            .and_then(|name| defs.get(name))
+            .unwrap_or(prop),
+        None => prop,
+    };
+    let mut types: Vec<Value> = Vec::new();
+    let mut add = |t: &Value| {
+        if let Some(s) = t.as_str()
+            && !types.iter().any(|x| x == s)
+        {
+            types.push(json!(s));
+        }
+    };
+    match resolved.get("type") {
+        Some(Value::Array(ts)) => ts.iter().for_each(&mut add),
+        Some(t) => add(t),
+        None => {}
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(alts)) = resolved.get(key) {
+            for alt in alts {
+                if let Some(t) = shallow(alt, defs).get("type") {
+                    match t {
+                        Value::Array(ts) => ts.iter().for_each(&mut add),
+                        t => add(t),
+                    }
+                }
+            }
+        }
+    }
+    if types.is_empty() && resolved.get("enum").is_some() {
+        types.push(json!("string"));
+    }
+    match types.len() {
+        0 => json!({}),
+        1 => json!({ "type": types[0] }),
+        _ => json!({ "type": types }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_keeps_names_and_types_only() {
+        let schema = json!({
+            "$schema": "x", "title": "T", "type": "object",
+            "properties": {
+                "issue": { "$ref": "#/$defs/Issue" },
+                "next_cursor": { "type": ["string", "null"] },
+                "ready": { "type": "boolean", "description": "long text" },
+                "maybe": { "anyOf": [{ "$ref": "#/$defs/Issue" }, { "type": "null" }] }
+            },
+            "$defs": { "Issue": { "type": "object", "properties": { "key": { "type": "string" } } } }
+        });
+        let out = Value::Object(output(schema));
+        assert_eq!(out["properties"]["issue"], json!({ "type": "object" }));
+        assert_eq!(
+            out["properties"]["next_cursor"],
+            json!({ "type": ["string", "null"] })
+        );
+        assert_eq!(out["properties"]["ready"], json!({ "type": "boolean" }));
+        assert_eq!(
+            out["properties"]["maybe"],
+            json!({ "type": ["object", "null"] })
+        );
+        let inp =
+            input(json!({ "$schema": "x", "title": "T", "type": "object", "properties": {} }));
+        assert!(!inp.contains_key("$schema") && !inp.contains_key("title"));
+    }
+
+    #[test]
+    fn input_is_compacted_but_keeps_its_meaning() {
+        let schema = json!({
+            "type": "object", "additionalProperties": false, "required": ["issue_key"],
+            "properties": {
+                "issue_key": { "type": "string" },
+                "limit": { "type": ["integer", "null"], "format": "uint32", "minimum": 0 },
+                "owner": { "type": ["string", "null"], "description": "Owner; null clears it." },
+                "status": { "anyOf": [{ "$ref": "#/$defs/Many" }, { "type": "null" }] },
+                "sort": { "enum": ["asc", "desc", null], "type": ["string", "null"] },
+                "day": { "type": ["string", "null"], "format": "date" }
+            },
+            "$defs": { "Many": { "description": "One value or a list.", "anyOf": [
+                { "enum": ["a", "b"], "type": "string" },
+                { "type": "array", "items": { "enum": ["a", "b"], "type": "string" } } ] } }
+        });
+        let inp = Value::Object(input(schema));
+        assert!(inp.get("$defs").is_none());
+        assert_eq!(
+            inp["properties"]["limit"],
+            json!({ "type": "integer", "minimum": 0 })
+        );
+        assert_eq!(
+            inp["properties"]["owner"]["type"],
+            json!(["string", "null"]),
+            "null kept where it means clear"
+        );
+        assert_eq!(
+            inp["properties"]["sort"],
+            json!({ "enum": ["asc", "desc"], "type": "string" })
+        );
+        assert_eq!(inp["properties"]["day"]["format"], "date");
+        assert_eq!(
+            inp["properties"]["status"],
+            json!({ "type": "array", "items": { "enum": ["a", "b"], "type": "string" } })
+        );
+        assert!(inp["properties"]["status"].get("description").is_none());
+        let titled = Value::Object(input(
+            json!({ "type": "object", "title": "X", "properties": { "title": { "type": "string", "title": "T" } } }),
+        ));
+        assert_eq!(
+            titled["properties"]["title"],
+            json!({ "type": "string" }),
+            "a property named title survives"
+        );
+        assert_eq!(inp["additionalProperties"], false);
+        assert_eq!(inp["required"], json!(["issue_key"]));
+    }
+}
