@@ -6,8 +6,8 @@ use schemars::Schema;
 use serde_json::Value;
 
 use crate::ops::{
-    issues::*, links::*, projects::*, queue::*, reports::*, review::*, sprints::*, tasks::*,
-    work::*,
+    analytics::*, execution::*, guides::*, issues::*, links::*, planning::*, projects::*, queue::*,
+    reports::*, review::*, sprints::*, tasks::*, work::*,
 };
 use crate::{Result, Service, ServiceError, parse_input};
 
@@ -106,6 +106,10 @@ fn unknown_tool(tool: &str) -> ServiceError {
 
 // [read_only, destructive, idempotent]
 operations! {
+    pm_docs(DocsInput) -> DocsOutput, Core, [true, false, true],
+        "The system guide: concepts, workflow, field rules, durations, and every toolset with its tools and how to enable it. Read first in a new session.";
+    pm_workflow(WorkflowGuideInput) -> GuideOutput, Core, [true, false, true],
+        "Methodology with worked examples: the session loop, planning an epic, handling blockers, several agents at once.";
     pm_status(StatusInput) -> StatusOutput, Core, [true, false, true],
         "Project health: issue counts by status, priority, type and module, what is in progress, blocked counts and recent activity. Start a session here.";
     pm_list_projects(ListProjectsInput) -> ListProjectsOutput, Core, [true, false, true],
@@ -138,6 +142,8 @@ operations! {
         "Change a task's title, status (todo, doing, blocked, review, done), assignee, details or estimate; notes are appended.";
     pm_add_comment(AddCommentInput) -> CommentOutput, Core, [false, false, false],
         "Add a markdown comment to an issue.";
+    pm_reminder(ReminderInput) -> GuideOutput, Core, [true, false, true],
+        "The short working agreement. Re-read it during long sessions.";
     pm_task_checklist(TaskChecklistInput) -> TaskOutput, Planning, [false, false, false],
         "Add, check, uncheck or remove checklist items of a task.";
     pm_link_issues(LinkIssuesInput) -> LinkIssuesOutput, Planning, [false, false, true],
@@ -150,12 +156,34 @@ operations! {
         "Add issues to a sprint.";
     pm_list_sprints(ListSprintsInput) -> ListSprintsOutput, Planning, [true, false, true],
         "Sprints with their issues and progress (done count, story points).";
+    pm_refine_issue(RefineIssueInput) -> RefineIssueOutput, Planning, [false, false, false],
+        "Grow an issue's spec by aspect: requirements (description), technical, acceptance, risks (one per line), dependencies (keys of blocking issues).";
+    pm_estimate(EstimateInput) -> EstimateOutput, Planning, [false, false, false],
+        "Estimate an issue: effort (4h, 3d, range 2-3d), complexity, confidence, story points, reasoning, risks. The previous estimate goes to estimate_history.";
+    pm_add_acceptance_criteria(AddAcceptanceCriteriaInput) -> AddAcceptanceCriteriaOutput, Planning, [false, false, true],
+        "Append acceptance criteria to an issue; ones it already has are skipped.";
+    pm_assign_issue(AssignIssueInput) -> IssueOutput, Planning, [false, false, true],
+        "Set an issue's owner, or unassign it with owner: null. Does not change its status (pm_start_work does).";
+    pm_prioritize_issue(PrioritizeIssueInput) -> IssueOutput, Planning, [false, false, true],
+        "Change an issue's priority (P1 most urgent … P5) with the reason, recorded in its history.";
+    pm_split_issue(SplitIssueInput) -> SplitIssueOutput, Planning, [false, false, false],
+        "Split an issue into 1–20 child issues in one step; the children get it as parent. Use for epics and work too large to estimate.";
+    pm_related_issues(RelatedIssuesInput) -> RelatedIssuesOutput, Planning, [true, false, true],
+        "Issues related to one: links both ways, parent, children, siblings, and similar text, each with the reason. Check before creating or starting work.";
+    pm_pause_work(PauseWorkInput) -> IssueOutput, Execution, [false, false, false],
+        "Pause your in-progress issue: it goes back to proposed and you stay its owner. Resume it later with pm_resume_work.";
+    pm_resume_work(ResumeWorkInput) -> ResumeWorkOutput, Execution, [false, false, true],
+        "Resume paused (proposed) or blocked work: back to in_progress for its owner. Refuses someone else's issue unless take_over: true.";
     pm_request_review(RequestReviewInput) -> IssueOutput, Execution, [false, false, false],
         "Ask for review: moves in-progress work to review and records the reviewers and a summary of the change.";
     pm_review_issue(ReviewIssueInput) -> IssueOutput, Execution, [false, false, false],
         "Give a review verdict on an issue in review: approve (then pm_complete_issue) or request_changes (back to in_progress), with comments.";
     pm_issue_history(IssueHistoryInput) -> IssueHistoryOutput, Execution, [true, false, true],
         "Every audit event of an issue and its tasks: who changed what, when.";
+    pm_workflow_status(WorkflowStatusInput) -> WorkflowStatusOutput, Execution, [true, false, true],
+        "The board: issues per status in workflow order with counts, WIP per owner, and a markdown rendering. Filter by owner.";
+    pm_project_dashboard(ProjectDashboardInput) -> ProjectDashboardOutput, Analytics, [true, false, true],
+        "pm_status plus flow over a timeframe (7d, 2w, 1m, 3m): issues created and completed, throughput per week, cycle time, time logged, health.";
     pm_blocked_issues(BlockedIssuesInput) -> BlockedIssuesOutput, Analytics, [true, false, true],
         "Blocked issues and issues waiting on open dependencies, with what would unblock them.";
     pm_daily_standup(DailyStandupInput) -> DailyStandupOutput, Reports, [true, false, true],

@@ -97,6 +97,15 @@ pub trait Issues {
     /// Issues that block `issue_id` and are not yet done or canceled.
     async fn open_blockers(&mut self, issue_id: i64) -> Result<Vec<LinkedIssue>>;
     async fn counts(&mut self, project_id: i64) -> Result<Counts>;
+    /// A project's issues that reached `done` at or after `since` (archived
+    /// ones too), oldest completion first, as lean rows (rich content empty).
+    async fn completed_since(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Issue>>;
+    /// How many issues of a project (archived ones too) were created at or after `since`.
+    async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64>;
 }
 
 #[async_trait]

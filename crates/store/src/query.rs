@@ -76,6 +76,9 @@ pub struct SearchQuery {
     pub statuses: Vec<Status>,
     pub include_archived: bool,
     pub limit: i64,
+    /// Rank issues having any of the words, instead of first requiring all
+    /// of them (for "similar to" lookups).
+    pub any_word: bool,
 }
 
 /// One search result.

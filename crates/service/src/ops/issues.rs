@@ -11,7 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{check_limit, check_version, load_detail, load_issue};
+use super::{Scope, check_limit, check_version, load_detail, load_issue};
+use crate::audit::Write;
 use crate::input::nullable;
 use crate::{Result, Service, ServiceError, fields};
 
@@ -74,7 +75,7 @@ pub struct CreateIssueInput {
     pub technical_approach: Option<String>,
     /// Keys of issues this one depends on: each is linked as blocking it.
     pub dependencies: Option<Vec<String>>,
-    /// Effort as text: `2h`, `3d`, `1.5w` (parsed into hours), or a range like `1-2 weeks`.
+    /// Effort: `2h`, `3d`, `1.5w`, or a range like `1-2 weeks` (midpoint), parsed into hours.
     pub estimated_effort: Option<String>,
     pub estimate_hours: Option<f64>,
     pub story_points: Option<i64>,
@@ -257,15 +258,16 @@ pub(crate) fn opt_text(field: &str, v: &Option<String>, max: usize) -> Result<Op
         .filter(|s| !s.is_empty()))
 }
 
-fn opt_name(field: &str, v: &Option<String>) -> Result<Option<String>> {
+pub(crate) fn opt_name(field: &str, v: &Option<String>) -> Result<Option<String>> {
     opt_text(field, v, 100)
 }
 
-/// Parses an effort text into hours when it is a plain duration.
-fn effort_hours(field: &str, effort: &str) -> Result<Option<f64>> {
+/// Parses an effort text into hours when it is a duration or a range of them.
+pub(crate) fn effort_hours(field: &str, effort: &str) -> Result<Option<f64>> {
     let looks_like_range = effort.contains('-') || effort.contains(" to ");
     if looks_like_range {
-        return Ok(None);
+        // A range of durations counts as its midpoint; other text stays text.
+        return Ok(super::planning::effort_to_hours(field, effort).ok());
     }
     let minutes = parse_duration(field, effort)?;
     Ok(Some((minutes as f64 / 60.0 * 100.0).round() / 100.0))
@@ -281,7 +283,7 @@ fn check_hours(field: &str, h: Option<f64>) -> Result<Option<f64>> {
     }
 }
 
-fn check_points(field: &str, p: Option<i64>) -> Result<Option<i64>> {
+pub(crate) fn check_points(field: &str, p: Option<i64>) -> Result<Option<i64>> {
     match p {
         Some(p) if !(0..=1000).contains(&p) => {
             Err(ServiceError::invalid(field, "must be between 0 and 1000"))
@@ -305,8 +307,29 @@ pub(crate) fn split_links(
     (depends_on, blocks, related)
 }
 
-impl Service {
-    pub async fn pm_create_issue(&self, input: CreateIssueInput) -> Result<IssueOutput> {
+/// A new issue's fields, validated, before it has a key or a project.
+pub(crate) struct NewIssue {
+    pub title: String,
+    pub issue_type: IssueType,
+    pub description: String,
+    pub priority: Priority,
+    pub module: Option<String>,
+    pub owner: Option<String>,
+    /// Key of the parent issue, as given.
+    pub parent: Option<String>,
+    pub labels: Vec<String>,
+    pub estimate: Estimate,
+    pub acceptance: Vec<String>,
+    pub technical: Option<String>,
+    pub stakeholders: Vec<String>,
+    pub risks: Vec<String>,
+    /// Issues that block the new one.
+    pub deps: Vec<IssueKey>,
+}
+
+impl NewIssue {
+    /// Checks every plain field of a create request (no store access).
+    pub(crate) fn validate(input: &CreateIssueInput) -> Result<Self> {
         let title = required("title", &input.title, TITLE_MAX)?;
         let description =
             opt_text("description", &input.description, TEXT_MAX)?.unwrap_or_default();
@@ -341,46 +364,14 @@ impl Service {
             .enumerate()
             .map(|(i, k)| IssueKey::parse(&format!("dependencies[{i}]"), k))
             .collect::<std::result::Result<_, _>>()?;
-
-        let mut w = self.write().await?;
-        let project = self
-            .resolve_scope(&mut *w, input.project_id.as_deref())
-            .await?;
-        let parent = match &input.parent {
-            Some(p) => {
-                let parent = load_issue(&mut *w, "parent", p).await?;
-                if parent.project_id != project.id {
-                    return Err(ServiceError::invalid(
-                        "parent",
-                        format!("{} belongs to another project", parent.key),
-                    ));
-                }
-                Some(parent.key)
-            }
-            None => None,
-        };
-        let mut blockers = Vec::with_capacity(deps.len());
-        for (i, k) in deps.iter().enumerate() {
-            let b = load_issue(&mut *w, &format!("dependencies[{i}]"), k.as_str()).await?;
-            blockers.push(b);
-        }
-        let number = w.allocate_issue_number(project.id).await?;
-        let key = IssueKey::new(
-            &lazypm_domain::ProjectKey::parse("project", &project.key)?,
-            number,
-        );
-        let mut issue = Issue {
-            id: 0,
-            project_id: project.id,
-            key: key.into_string(),
-            project: project.key.clone(),
+        Ok(NewIssue {
             title,
             issue_type: input.issue_type,
-            status: Status::Proposed,
+            description,
             priority: input.priority.unwrap_or(Priority::P3),
             module,
             owner,
-            parent,
+            parent: input.parent.clone(),
             labels,
             estimate: Estimate {
                 effort,
@@ -388,48 +379,113 @@ impl Service {
                 story_points,
                 complexity: input.complexity,
             },
-            blocker_reason: None,
-            branch: None,
-            time_spent_minutes: 0,
-            archived: false,
-            version: 1,
-            created_at: w.now,
-            updated_at: w.now,
-            started_at: None,
-            completed_at: None,
-            specification: Specification {
-                description,
-                acceptance_criteria: acceptance,
-                technical_approach: technical,
-            },
-            planning: Planning {
-                stakeholders,
-                risks,
-                ..Default::default()
-            },
-            implementation: Implementation::default(),
-            communication: Communication::default(),
-            analytics: Analytics::default(),
-        };
-        issue.id = w.insert_issue(&issue).await?;
-        for b in &blockers {
-            let now = w.now;
-            w.insert_link(b.id, issue.id, DependencyKind::Blocks, now)
-                .await?;
+            acceptance,
+            technical,
+            stakeholders,
+            risks,
+            deps,
+        })
+    }
+}
+
+/// Creates a validated issue in `project` within `w`: checks its parent and
+/// dependencies, allocates its key, inserts it with its `blocks` links and
+/// records `issue_created`. Shared by pm_create_issue and pm_split_issue.
+pub(crate) async fn insert_new_issue(
+    w: &mut Write<'_>,
+    project: &Scope,
+    new: NewIssue,
+) -> Result<Issue> {
+    let parent = match &new.parent {
+        Some(p) => {
+            let parent = load_issue(&mut **w, "parent", p).await?;
+            if parent.project_id != project.id {
+                return Err(ServiceError::invalid(
+                    "parent",
+                    format!("{} belongs to another project", parent.key),
+                ));
+            }
+            Some(parent.key)
         }
-        let dep_keys: Vec<&str> = blockers.iter().map(|b| b.key.as_str()).collect();
-        w.record(
-            "issue_created",
-            Some(&project.key),
-            &issue.key,
-            Some(&issue.key),
-            json!({
-                "title": issue.title, "type": issue.issue_type, "priority": issue.priority,
-                "module": issue.module, "owner": issue.owner, "parent": issue.parent,
-                "labels": issue.labels, "dependencies": dep_keys,
-            }),
-        )
-        .await?;
+        None => None,
+    };
+    let mut blockers = Vec::with_capacity(new.deps.len());
+    for (i, k) in new.deps.iter().enumerate() {
+        let b = load_issue(&mut **w, &format!("dependencies[{i}]"), k.as_str()).await?;
+        blockers.push(b);
+    }
+    let number = w.allocate_issue_number(project.id).await?;
+    let key = IssueKey::new(
+        &lazypm_domain::ProjectKey::parse("project", &project.key)?,
+        number,
+    );
+    let mut issue = Issue {
+        id: 0,
+        project_id: project.id,
+        key: key.into_string(),
+        project: project.key.clone(),
+        title: new.title,
+        issue_type: new.issue_type,
+        status: Status::Proposed,
+        priority: new.priority,
+        module: new.module,
+        owner: new.owner,
+        parent,
+        labels: new.labels,
+        estimate: new.estimate,
+        blocker_reason: None,
+        branch: None,
+        time_spent_minutes: 0,
+        archived: false,
+        version: 1,
+        created_at: w.now,
+        updated_at: w.now,
+        started_at: None,
+        completed_at: None,
+        specification: Specification {
+            description: new.description,
+            acceptance_criteria: new.acceptance,
+            technical_approach: new.technical,
+        },
+        planning: Planning {
+            stakeholders: new.stakeholders,
+            risks: new.risks,
+            ..Default::default()
+        },
+        implementation: Implementation::default(),
+        communication: Communication::default(),
+        analytics: Analytics::default(),
+    };
+    issue.id = w.insert_issue(&issue).await?;
+    for b in &blockers {
+        let now = w.now;
+        w.insert_link(b.id, issue.id, DependencyKind::Blocks, now)
+            .await?;
+    }
+    let dep_keys: Vec<&str> = blockers.iter().map(|b| b.key.as_str()).collect();
+    w.record(
+        "issue_created",
+        Some(&project.key),
+        &issue.key,
+        Some(&issue.key),
+        json!({
+            "title": issue.title, "type": issue.issue_type, "priority": issue.priority,
+            "module": issue.module, "owner": issue.owner, "parent": issue.parent,
+            "labels": issue.labels, "dependencies": dep_keys,
+        }),
+    )
+    .await?;
+    Ok(issue)
+}
+
+impl Service {
+    pub async fn pm_create_issue(&self, input: CreateIssueInput) -> Result<IssueOutput> {
+        let new = NewIssue::validate(&input)?;
+        let mut w = self.write().await?;
+        let project = self
+            .resolve_scope(&mut *w, input.project_id.as_deref())
+            .await?;
+        let issue = insert_new_issue(&mut w, &project, new).await?;
         w.commit().await?;
         let mut next_steps = vec![format!(
             "pm_start_work: begin {} when you are ready",
@@ -560,6 +616,7 @@ impl Service {
                 statuses: input.status.map(OneOrMany::into_vec).unwrap_or_default(),
                 include_archived: input.include_archived.unwrap_or(false),
                 limit,
+                any_word: false,
             })
             .await?;
         Ok(SearchIssuesOutput {

@@ -114,7 +114,7 @@ impl Service {
 
 /// The keys along a chain of `blocks` links from `start` to `goal`, if one exists
 /// (breadth first, so the shortest chain; starts with `start`'s own key placeholder).
-async fn blocks_path(
+pub(crate) async fn blocks_path(
     tx: &mut dyn lazypm_store::Tx,
     start: i64,
     goal: i64,

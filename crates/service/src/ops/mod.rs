@@ -1,8 +1,12 @@
 //! The operations, grouped by area. Each file defines its inputs and outputs
 //! (serde + JSON Schema) and the `Service` methods that run them.
 
+pub mod analytics;
+pub mod execution;
+pub mod guides;
 pub mod issues;
 pub mod links;
+pub mod planning;
 pub mod projects;
 pub mod queue;
 pub mod reports;

@@ -133,7 +133,7 @@ pub struct IssueHistoryOutput {
     pub events: Vec<Event>,
 }
 
-fn brief(i: &lazypm_domain::Issue) -> BriefIssue {
+pub(crate) fn brief(i: &lazypm_domain::Issue) -> BriefIssue {
     BriefIssue {
         key: i.key.clone(),
         title: i.title.clone(),

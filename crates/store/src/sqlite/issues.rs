@@ -1,6 +1,7 @@
 //! Issues: reads, writes, list pages with keyset pagination, ranking inputs.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use lazypm_domain::{
     Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder, Status, Task, WorkLog,
 };
@@ -394,6 +395,38 @@ impl Issues for SqliteTx {
         .fetch_one(self.conn())
         .await?;
         Ok(c)
+    }
+
+    async fn completed_since(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Issue>> {
+        // Served by the index issues_completed (project_id, completed_at).
+        let rows = sqlx::query(concat!(
+            issue_select_lean!(),
+            " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = 'done' \
+             ORDER BY i.completed_at, i.id"
+        ))
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(rows::issue).collect()
+    }
+
+    async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
+        // `archived IN (0, 1)` lets the index issues_created (project_id,
+        // archived, created_at, id) serve both halves as ranges.
+        let n = sqlx::query_scalar(
+            "SELECT count(*) FROM issues WHERE project_id = ? AND archived IN (0, 1) \
+             AND created_at >= ?",
+        )
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(n)
     }
 }
 

@@ -31,6 +31,12 @@ pub(crate) fn fts_expression(text: &str, joiner: &str) -> Option<String> {
 }
 
 pub(crate) async fn search(conn: &mut SqliteConnection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+    if q.any_word {
+        return match fts_expression(&q.text, " OR ") {
+            Some(any_term) => run(conn, q, &any_term).await,
+            None => Ok(Vec::new()),
+        };
+    }
     let Some(all_terms) = fts_expression(&q.text, " ") else {
         return Ok(Vec::new());
     };

@@ -1,0 +1,183 @@
+//! The project dashboard: pm_status plus flow over a timeframe (created,
+//! completed, throughput, cycle time, time logged).
+
+use chrono::{DateTime, Duration, Utc};
+use lazypm_domain::format_minutes;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::reports::{BriefIssue, StatusInput, StatusOutput, brief};
+use crate::{Result, Service};
+
+/// The window a dashboard looks back over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Timeframe {
+    #[serde(rename = "7d")]
+    Week,
+    #[default]
+    #[serde(rename = "2w")]
+    TwoWeeks,
+    #[serde(rename = "1m")]
+    Month,
+    #[serde(rename = "3m")]
+    Quarter,
+}
+
+impl Timeframe {
+    pub fn days(self) -> i64 {
+        match self {
+            Timeframe::Week => 7,
+            Timeframe::TwoWeeks => 14,
+            Timeframe::Month => 30,
+            Timeframe::Quarter => 90,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timeframe::Week => "7d",
+            Timeframe::TwoWeeks => "2w",
+            Timeframe::Month => "1m",
+            Timeframe::Quarter => "3m",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectDashboardInput {
+    pub project_id: Option<String>,
+    /// How far back: 7d, 2w (default), 1m or 3m.
+    pub timeframe: Option<Timeframe>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WeekCount {
+    /// First day of the 7-day bucket.
+    pub from: DateTime<Utc>,
+    pub completed: i64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProjectDashboardOutput {
+    /// Everything pm_status reports, now.
+    pub status: StatusOutput,
+    pub timeframe: String,
+    pub since: DateTime<Utc>,
+    /// Issues created in the timeframe (archived ones too).
+    pub created: i64,
+    /// Issues that reached done in the timeframe.
+    pub completed: i64,
+    /// The most recently completed, newest first (at most 20).
+    pub recently_completed: Vec<BriefIssue>,
+    /// Completed issues per 7 days over the timeframe.
+    pub throughput_per_week: f64,
+    /// Completions per 7-day bucket, oldest first (the last may be shorter).
+    pub completed_by_week: Vec<WeekCount>,
+    /// Mean hours from started_at to completed_at of the issues completed.
+    pub avg_cycle_time_hours: Option<f64>,
+    /// Sum of work-log time in the timeframe, in minutes.
+    pub time_logged_minutes: i64,
+    /// The same, like `12h30m`.
+    pub time_logged: String,
+    /// `healthy`, `attention` or `at_risk`.
+    pub health: String,
+    pub health_notes: Vec<String>,
+    pub next_steps: Vec<String>,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+impl Service {
+    pub async fn pm_project_dashboard(
+        &self,
+        input: ProjectDashboardInput,
+    ) -> Result<ProjectDashboardOutput> {
+        let timeframe = input.timeframe.unwrap_or_default();
+        let status = self
+            .pm_status(StatusInput {
+                project_id: input.project_id.clone(),
+            })
+            .await?;
+        let now = Utc::now();
+        let since = now - Duration::days(timeframe.days());
+        let mut tx = self.read().await?;
+        let project = self
+            .resolve_scope(&mut *tx, Some(status.project.as_str()))
+            .await?;
+        let created = tx.created_since(project.id, since).await?;
+        let done = tx.completed_since(project.id, since).await?;
+        let logged: i64 = tx
+            .work_logs_since(project.id, since)
+            .await?
+            .iter()
+            .map(|l| l.minutes)
+            .sum();
+
+        let completed = done.len() as i64;
+        let weeks = timeframe.days() as f64 / 7.0;
+        let mut completed_by_week: Vec<WeekCount> = (0..timeframe.days())
+            .step_by(7)
+            .map(|d| WeekCount {
+                from: since + Duration::days(d),
+                completed: 0,
+            })
+            .collect();
+        let mut cycle_hours = Vec::new();
+        for i in &done {
+            if let Some(at) = i.completed_at {
+                let last = completed_by_week.len().saturating_sub(1);
+                let bucket = (((at - since).num_days() / 7).max(0) as usize).min(last);
+                if let Some(b) = completed_by_week.get_mut(bucket) {
+                    b.completed += 1;
+                }
+                if let Some(start) = i.started_at {
+                    cycle_hours.push((at - start).num_seconds() as f64 / 3600.0);
+                }
+            }
+        }
+        let avg_cycle_time_hours = (!cycle_hours.is_empty())
+            .then(|| round1(cycle_hours.iter().sum::<f64>() / cycle_hours.len() as f64));
+
+        let mut health = status.health.clone();
+        let mut health_notes = status.health_notes.clone();
+        if completed == 0 && status.open > 0 {
+            health_notes.push(format!(
+                "nothing completed in the last {}",
+                timeframe.as_str()
+            ));
+            if health == "healthy" {
+                health = "attention".into();
+            }
+        }
+        if created > completed * 2 && created >= 4 {
+            health_notes.push(format!(
+                "{created} issues created but {completed} completed: the backlog grows"
+            ));
+        }
+        let mut next_steps = Vec::new();
+        if status.blocked > 0 || status.waiting_on_dependencies > 0 {
+            next_steps.push("pm_blocked_issues: see what holds work up".into());
+        }
+        next_steps.push("pm_workflow_status: see the board with WIP per owner".into());
+        next_steps.push("pm_suggest_next_work: pick ready work".into());
+        Ok(ProjectDashboardOutput {
+            timeframe: timeframe.as_str().into(),
+            since,
+            created,
+            completed,
+            recently_completed: done.iter().rev().take(20).map(brief).collect(),
+            throughput_per_week: round1(completed as f64 / weeks),
+            completed_by_week,
+            avg_cycle_time_hours,
+            time_logged_minutes: logged,
+            time_logged: format_minutes(logged),
+            health,
+            health_notes,
+            next_steps,
+            status,
+        })
+    }
+}
