@@ -16,6 +16,10 @@ pub fn input(schema: Value) -> Map<String, Value> {
         _ => Map::new(),
     };
     obj.remove("$defs");
+    // The tool's description already says what the input is for, and unknown
+    // arguments are refused by name at call time.
+    obj.remove("description");
+    obj.remove("additionalProperties");
     obj.entry("type").or_insert_with(|| json!("object"));
     obj.entry("properties").or_insert_with(|| json!({}));
     let required: Vec<String> = obj
@@ -71,6 +75,9 @@ fn compact(v: Value, defs: &Value) -> Value {
                     continue;
                 }
                 if k == "format" && val.as_str().is_some_and(|f| NUMERIC_FORMATS.contains(&f)) {
+                    continue;
+                }
+                if k == "default" && val.is_null() {
                     continue;
                 }
                 let val = if k == "properties" {
@@ -201,6 +208,10 @@ fn shallow(prop: &Value, defs: &Value) -> Value {
     if types.is_empty() && resolved.get("enum").is_some() {
         types.push(json!("string"));
     }
+    // Whether a field may be null tells a reader little; keep the real type.
+    if types.len() > 1 {
+        types.retain(|t| t != "null");
+    }
     match types.len() {
         0 => json!({}),
         1 => json!({ "type": types[0] }),
@@ -228,13 +239,10 @@ mod tests {
         assert_eq!(out["properties"]["issue"], json!({ "type": "object" }));
         assert_eq!(
             out["properties"]["next_cursor"],
-            json!({ "type": ["string", "null"] })
+            json!({ "type": "string" })
         );
         assert_eq!(out["properties"]["ready"], json!({ "type": "boolean" }));
-        assert_eq!(
-            out["properties"]["maybe"],
-            json!({ "type": ["object", "null"] })
-        );
+        assert_eq!(out["properties"]["maybe"], json!({ "type": "object" }));
         let inp =
             input(json!({ "$schema": "x", "title": "T", "type": "object", "properties": {} }));
         assert!(!inp.contains_key("$schema") && !inp.contains_key("title"));
@@ -285,7 +293,7 @@ mod tests {
             json!({ "type": "string" }),
             "a property named title survives"
         );
-        assert_eq!(inp["additionalProperties"], false);
+        assert!(inp.get("additionalProperties").is_none());
         assert_eq!(inp["required"], json!(["issue_key"]));
     }
 }

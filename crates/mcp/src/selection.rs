@@ -4,9 +4,8 @@ use std::collections::BTreeSet;
 
 use lazypm_service::{OPERATIONS, Operation, Toolset};
 
-/// The toolsets exposed when none are named: the daily loop, small enough
-/// for any client's tool budget.
-pub const DEFAULT_TOOLSETS: &[Toolset] = &[Toolset::Core];
+/// The toolsets exposed when none are named (the service's guides describe the same default).
+use lazypm_service::ops::guides::DEFAULT_TOOLSETS;
 
 /// A choice of tools, as given on the command line or in `LAZYPM_TOOLSETS`.
 #[derive(Debug, Clone, Default)]

@@ -107,39 +107,39 @@ fn unknown_tool(tool: &str) -> ServiceError {
 // [read_only, destructive, idempotent]
 operations! {
     pm_docs(DocsInput) -> DocsOutput, Core, [true, false, true],
-        "The system guide: concepts, workflow, field rules, durations, and every toolset with its tools and how to enable it. Read first in a new session.";
+        "The guide: concepts, workflow, field rules, durations, every toolset and how to enable it. Read first in a new session.";
     pm_workflow(WorkflowGuideInput) -> GuideOutput, Core, [true, false, true],
-        "Methodology with worked examples: the session loop, planning an epic, handling blockers, several agents at once.";
+        "Worked examples: the session loop, planning an epic, blockers, several agents at once.";
     pm_status(StatusInput) -> StatusOutput, Core, [true, false, true],
-        "Project health: issue counts by status, priority, type and module, what is in progress, blocked counts and recent activity. Start a session here.";
+        "Project health: counts by status, priority, type and module, work in progress, blockers, recent activity. Start here.";
     pm_list_projects(ListProjectsInput) -> ListProjectsOutput, Core, [true, false, true],
         "Registered projects, marking the current one (used when project_id is omitted).";
     pm_list_issues(ListIssuesInput) -> ListIssuesOutput, Core, [true, false, true],
-        "List issues filtered by status, priority, type, module, owner, label, sprint or parent; sorted; paged with limit/cursor; `fields` picks the row's fields.";
+        "List issues by status, priority, type, module, owner, label, sprint or parent; sorted; paged (limit/cursor); `fields` picks columns.";
     pm_get_issue(GetIssueInput) -> IssueDetailOutput, Core, [true, false, true],
-        "One issue in full: specification, tasks, work logs, comments, what it depends on and blocks, whether it is ready. Read before starting work.";
+        "One issue in full: spec, tasks, work logs, comments, dependencies, whether it is ready. Read before starting work.";
     pm_search_issues(SearchIssuesInput) -> SearchIssuesOutput, Core, [true, false, true],
-        "Ranked full-text search over titles, descriptions, acceptance criteria, technical approach and comments. Any text is a safe query.";
+        "Ranked full-text search over titles, specs and comments. Any text is a safe query.";
     pm_my_queue(MyQueueInput) -> MyQueueOutput, Core, [true, false, true],
         "Your open issues ranked by urgency, each with the reasons and the next tool call to make.";
     pm_suggest_next_work(SuggestNextWorkInput) -> SuggestNextWorkOutput, Core, [false, false, false],
-        "Ready work (nothing open blocks it), ranked with reasons. With claim: true, atomically starts the best one for you so parallel agents never collide.";
+        "Ready work (nothing open blocks it), ranked with reasons. claim: true atomically starts the best one, so parallel agents never collide.";
     pm_create_issue(CreateIssueInput) -> IssueOutput, Core, [false, false, false],
-        "Create an issue with its specification: type, title, description (markdown), priority, module, acceptance criteria, technical approach, dependencies, estimate, labels, parent.";
+        "Create an issue with its spec: markdown description, acceptance criteria, technical approach, dependencies, estimate, labels, parent.";
     pm_update_issue(UpdateIssueInput) -> IssueOutput, Core, [false, false, true],
-        "Change fields of an issue (not its status). Pass the version you read to refuse stale writes; null clears a clearable field; archived: true archives a done issue.";
+        "Change an issue's fields (not status). Pass the version you read to refuse stale writes; archived: true archives done work.";
     pm_start_work(StartWorkInput) -> StartWorkOutput, Core, [false, false, true],
-        "Start an issue: takes ownership atomically and moves it to in_progress. Refuses while an open issue blocks it unless validate_dependencies is false.";
+        "Start an issue: takes it atomically and moves it to in_progress. Refused while an open issue blocks it.";
     pm_log_work(LogWorkInput) -> LogWorkOutput, Core, [false, false, false],
-        "Record work on an issue: activity, summary, time spent (30m, 2h30m, 1.5d), artifacts, commits, decisions, blockers, task.";
+        "Record work: activity, summary, time spent (30m, 2h30m, 1.5d), artifacts, commits, decisions, blockers.";
     pm_update_status(UpdateStatusInput) -> IssueOutput, Core, [false, false, false],
-        "Move an issue through the workflow (proposed, in_progress, review, done, blocked, canceled). blocked needs blocker_reason; an illegal move lists the allowed ones.";
+        "Move an issue through the workflow; blocked needs blocker_reason; an illegal move lists the allowed next states.";
     pm_complete_issue(CompleteIssueInput) -> CompleteIssueOutput, Core, [false, false, false],
-        "Finish an issue: passes through review to done (or waits for an approved review when the project requires one), records actual time and lessons learned.";
+        "Finish an issue: through review to done (or waits for approval if the project requires review), with actual time and lessons.";
     pm_create_task(CreateTaskInput) -> TaskOutput, Core, [false, false, false],
         "Add a task (KEY-N-T1) to an issue, with details, assignee, checklist and estimate.";
     pm_update_task(UpdateTaskInput) -> TaskOutput, Core, [false, false, true],
-        "Change a task's title, status (todo, doing, blocked, review, done), assignee, details or estimate; notes are appended.";
+        "Change a task's title, status, assignee, details or estimate; notes are appended.";
     pm_add_comment(AddCommentInput) -> CommentOutput, Core, [false, false, false],
         "Add a markdown comment to an issue.";
     pm_reminder(ReminderInput) -> GuideOutput, Core, [true, false, true],

@@ -75,7 +75,7 @@ pub struct CreateIssueInput {
     pub technical_approach: Option<String>,
     /// Keys of issues this one depends on: each is linked as blocking it.
     pub dependencies: Option<Vec<String>>,
-    /// Effort: `2h`, `3d`, `1.5w`, or a range like `1-2 weeks` (midpoint), parsed into hours.
+    /// Effort: `2h`, `3d`, `1.5w` or a range `1-2d` (midpoint hours).
     pub estimated_effort: Option<String>,
     pub estimate_hours: Option<f64>,
     pub story_points: Option<i64>,
@@ -138,9 +138,9 @@ pub struct ListIssuesInput {
     pub sprint: Option<String>,
     /// Parent issue key: list its children.
     pub parent: Option<String>,
-    /// Default `priority` (P1 first); `updated` and `created` default to newest first.
+    /// Default priority (P1 first); updated/created: newest first.
     pub sort: Option<SortField>,
-    /// Reverse the sort's natural order with `desc`… or keep it with `asc`.
+    /// `desc` reverses the sort's natural order.
     pub order: Option<SortOrder>,
     /// Rows per page, 1–200, default 50.
     pub limit: Option<u32>,
@@ -162,7 +162,7 @@ pub struct ListIssuesOutput {
 #[serde(deny_unknown_fields)]
 pub struct SearchIssuesInput {
     pub project_id: Option<String>,
-    /// Words to look for in titles, descriptions, acceptance criteria, technical approach and comments.
+    /// Words to find in titles, specs and comments.
     #[serde(alias = "q")]
     pub query: String,
     pub status: Option<OneOrMany<Status>>,
@@ -195,36 +195,46 @@ pub struct SearchHitOutput {
 #[serde(deny_unknown_fields)]
 pub struct UpdateIssueInput {
     pub issue_key: String,
-    /// The version you read; the update is refused if the issue changed since.
+    /// The version you read; refused if changed since.
     pub version: Option<i64>,
     pub title: Option<String>,
     pub description: Option<String>,
     #[serde(rename = "type")]
     pub issue_type: Option<IssueType>,
     pub priority: Option<Priority>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable", alias = "submodule")]
     pub module: Option<Option<String>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub owner: Option<Option<String>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub parent: Option<Option<String>>,
     pub labels: Option<Vec<String>>,
     pub acceptance_criteria: Option<Vec<String>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub technical_approach: Option<Option<String>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub estimated_effort: Option<Option<String>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub estimate_hours: Option<Option<f64>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub story_points: Option<Option<i64>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub complexity: Option<Option<Complexity>>,
     pub stakeholders: Option<Vec<String>>,
     pub risks: Option<Vec<String>>,
-    /// Archive (true) or unarchive (false); only done or canceled issues can be archived.
+    /// Archive (true) or unarchive; only done or canceled issues.
     pub archived: Option<bool>,
-    /// Not accepted here: status changes go through pm_update_status.
+    /// Not accepted here: status changes go through pm_update_status. Kept out
+    /// of the schema; present only to answer a caller who tries it.
+    #[schemars(skip)]
     pub status: Option<Value>,
 }
 

@@ -46,7 +46,7 @@ pub struct RefineIssueInput {
     pub aspect: RefineAspect,
     /// Markdown. acceptance/risks: one item per line; dependencies: issue keys.
     pub content: String,
-    /// The version you read; refused if the issue changed since.
+    /// The version you read; refused if changed since.
     pub version: Option<i64>,
 }
 
@@ -86,7 +86,7 @@ pub struct EstimateInput {
     pub reasoning: Option<String>,
     /// Risks behind the estimate; added to planning.risks.
     pub risks: Option<Vec<String>>,
-    /// The version you read; refused if the issue changed since.
+    /// The version you read; refused if changed since.
     pub version: Option<i64>,
 }
 

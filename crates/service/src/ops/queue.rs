@@ -57,7 +57,7 @@ pub struct SuggestNextWorkInput {
     pub issue_type: Option<OneOrMany<IssueType>>,
     /// 1–50, default 5.
     pub limit: Option<u32>,
-    /// Atomically start the best suggestion for you (it becomes yours and in_progress).
+    /// Start the best one for you, atomically.
     pub claim: Option<bool>,
 }
 

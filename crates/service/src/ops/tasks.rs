@@ -34,12 +34,15 @@ pub struct UpdateTaskInput {
     pub version: Option<i64>,
     pub title: Option<String>,
     pub status: Option<TaskStatus>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub assignee: Option<Option<String>>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub details: Option<Option<String>>,
     /// A note to append.
     pub notes: Option<String>,
+    /// null clears it.
     #[serde(default, deserialize_with = "nullable")]
     pub estimate: Option<Option<String>>,
 }

@@ -19,13 +19,13 @@ use crate::{Result, Service, ServiceError};
 #[serde(deny_unknown_fields)]
 pub struct UpdateStatusInput {
     pub issue_key: String,
-    /// The new status; the error lists the allowed next states when the move is not legal.
+    /// New status; a refused move lists the allowed ones.
     pub status: Status,
     /// Why, for the record.
     pub notes: Option<String>,
     /// Required when status is `blocked`: what blocks the issue.
     pub blocker_reason: Option<String>,
-    /// The version you read; refused if the issue changed since.
+    /// The version you read; refused if changed since.
     pub version: Option<i64>,
 }
 
@@ -33,7 +33,7 @@ pub struct UpdateStatusInput {
 #[serde(deny_unknown_fields)]
 pub struct StartWorkInput {
     pub issue_key: String,
-    /// Refuse while an issue that blocks this one is still open (default true).
+    /// Refuse while a blocking issue is open (default true).
     pub validate_dependencies: Option<bool>,
     /// Take the issue over when someone else is already working on it.
     pub take_over: Option<bool>,
