@@ -500,5 +500,117 @@ async fn measure(
     })
     .await?;
     push("process: call pm_get_issue", t, (!big).then_some(10.0));
+
+    let t = time(runs, |_| {
+        let exe = exe.clone();
+        async move { mcp_handshake(&exe, dir).map(drop) }
+    })
+    .await?;
+    push(
+        "mcp: start, initialize, tools/list",
+        t,
+        (!big).then_some(20.0),
+    );
+
+    // One server, many calls: the round trip's cost over the service's own time.
+    let mut server = McpProcess::start(&exe, dir)?;
+    let mut keys = Rng(99);
+    let (direct, _) = time(samples, |_| {
+        let key = format!("BENCH-{}", 1 + (keys.next() % size as u64));
+        async move {
+            svc.pm_get_issue(GetIssueInput { issue_key: key })
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
+    })
+    .await?;
+    let mut keys = Rng(99);
+    let mut id = 10;
+    let (p50, p95) = time(samples, |_| {
+        id += 1;
+        let key = format!("BENCH-{}", 1 + (keys.next() % size as u64));
+        let line = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"pm_get_issue","arguments":{{"issue_key":"{key}"}}}}}}"#);
+        let reply = server.request(&line, id);
+        async move { reply.map(drop) }
+    })
+    .await?;
+    server.stop();
+    push(
+        "mcp: tools/call overhead",
+        (p50.saturating_sub(direct), p95.saturating_sub(direct)),
+        (!big).then_some(1.0),
+    );
     Ok(rows)
+}
+
+/// A `lazypm mcp` child speaking JSON-RPC lines on its stdin/stdout.
+struct McpProcess {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl McpProcess {
+    fn start(exe: &Path, dir: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(exe)
+            .args([
+                "--data-dir",
+                &dir.display().to_string(),
+                "--project",
+                "BENCH",
+                "mcp",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let stdin = child.stdin.take().context("no stdin")?;
+        let stdout = std::io::BufReader::new(child.stdout.take().context("no stdout")?);
+        let mut p = Self {
+            child,
+            stdin,
+            stdout,
+        };
+        p.request(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#, 1)?;
+        p.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)?;
+        Ok(p)
+    }
+
+    fn send(&mut self, line: &str) -> anyhow::Result<()> {
+        use std::io::Write as _;
+        writeln!(self.stdin, "{line}")?;
+        self.stdin.flush()?;
+        Ok(())
+    }
+
+    /// Sends a request and reads lines until the reply with `id` arrives.
+    fn request(&mut self, line: &str, id: u64) -> anyhow::Result<String> {
+        use std::io::BufRead as _;
+        self.send(line)?;
+        let wanted = format!(r#""id":{id}"#);
+        loop {
+            let mut reply = String::new();
+            anyhow::ensure!(
+                self.stdout.read_line(&mut reply)? > 0,
+                "the MCP server closed its output"
+            );
+            if reply.contains(&wanted) {
+                return Ok(reply);
+            }
+        }
+    }
+
+    fn stop(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait();
+    }
+}
+
+/// Process start to the tools/list reply.
+fn mcp_handshake(exe: &Path, dir: &Path) -> anyhow::Result<String> {
+    let mut p = McpProcess::start(exe, dir)?;
+    let tools = p.request(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, 2)?;
+    p.stop();
+    Ok(tools)
 }

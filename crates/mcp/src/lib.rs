@@ -3,6 +3,7 @@
 //! crate adds nothing but translation, tool selection and the guides as
 //! resources and prompts.
 
+mod render;
 mod schema;
 mod selection;
 mod server;

@@ -43,8 +43,7 @@ fn tool(op: &Operation) -> Tool {
     let annotations = ToolAnnotations::new()
         .read_only(op.read_only)
         .destructive(op.destructive)
-        .idempotent(op.idempotent)
-        .open_world(false);
+        .idempotent(op.idempotent);
     Tool::new(
         op.name,
         op.description,
@@ -96,7 +95,12 @@ impl LazypmServer {
         }
         let args = args.map(Value::Object).unwrap_or(Value::Null);
         match self.service().call(name, args).await {
-            Ok(value) => CallToolResult::structured(value),
+            Ok(value) => {
+                let mut result =
+                    CallToolResult::success(vec![ContentBlock::text(crate::render::text(&value))]);
+                result.structured_content = Some(value);
+                result
+            }
             Err(e) => {
                 if matches!(e, ServiceError::Store(_)) {
                     tracing::error!(tool = name, error = %e, "store failure");

@@ -1,0 +1,470 @@
+//! A real MCP client session (rmcp's client) against the built binary over stdio.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, ReadResourceRequestParams, Tool};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+type Client = RunningService<RoleClient, ()>;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    project: PathBuf,
+}
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin!("lazypm").to_path_buf()
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let project = dir.path().join("app");
+    std::fs::create_dir_all(&project).unwrap();
+    let out = std::process::Command::new(bin())
+        .current_dir(&project)
+        .env("LAZYPM_DATA_DIR", &data)
+        .args(["init", "--key", "APP", "--name", "App"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Env {
+        data,
+        project,
+        _dir: dir,
+    }
+}
+
+async fn connect(e: &Env, actor: Option<&str>, args: &[&str]) -> Client {
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.current_dir(&e.project)
+        .env("LAZYPM_DATA_DIR", &e.data)
+        .env_remove("LAZYPM_TOOLSETS")
+        .env_remove("LAZYPM_PROJECT")
+        .env_remove("LAZYPM_ACTOR")
+        .arg("mcp")
+        .args(args);
+    if let Some(a) = actor {
+        cmd.env("LAZYPM_ACTOR", a);
+    }
+    ().serve(TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn call(c: &Client, name: &str, args: Value) -> CallToolResult {
+    let Value::Object(map) = args else {
+        panic!("arguments must be an object")
+    };
+    c.call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(map))
+        .await
+        .unwrap()
+}
+
+/// A successful call's structured result.
+async fn ok(c: &Client, name: &str, args: Value) -> Value {
+    let r = call(c, name, args).await;
+    assert_ne!(r.is_error, Some(true), "{name} failed: {:?}", r.content);
+    let v = r.structured_content.clone().expect("structured content");
+    // The text copy says the same as the structured content: the JSON itself,
+    // or for lists a table with a line per row.
+    let text = r.content[0].as_text().map(|t| t.text.clone()).unwrap();
+    match serde_json::from_str::<Value>(&text) {
+        Ok(parsed) => assert_eq!(parsed, v),
+        Err(_) => {
+            let rows = v
+                .as_object()
+                .unwrap()
+                .values()
+                .find_map(Value::as_array)
+                .unwrap();
+            assert_eq!(
+                text.lines().count(),
+                rows.len() + 1 + v.as_object().unwrap().len() - 1,
+                "{text}"
+            );
+        }
+    }
+    v
+}
+
+/// A failed call's error object ({code, message, field}).
+async fn err(c: &Client, name: &str, args: Value) -> Value {
+    let r = call(c, name, args).await;
+    assert_eq!(
+        r.is_error,
+        Some(true),
+        "{name} should fail: {:?}",
+        r.structured_content
+    );
+    r.structured_content.unwrap()["error"].clone()
+}
+
+fn next_steps(v: &Value) -> Vec<String> {
+    v["next_steps"]
+        .as_array()
+        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn tokens(v: &impl serde::Serialize) -> usize {
+    serde_json::to_string(v).unwrap().len() / 4
+}
+
+#[tokio::test]
+async fn the_daily_loop_over_mcp() {
+    let e = env();
+    let c = connect(&e, None, &[]).await;
+    let info = c.peer_info().unwrap();
+    assert_eq!(info.server_info.as_ref().unwrap().name, "lazypm");
+    assert!(info.instructions.as_deref().unwrap().contains("pm_status"));
+
+    let tools = c.list_all_tools().await.unwrap();
+    let names: BTreeSet<String> = tools.iter().map(|t| t.name.to_string()).collect();
+    let mut steps = Vec::new();
+
+    let status = ok(&c, "pm_status", json!({})).await;
+    assert_eq!(status["project"], "APP");
+    steps.extend(next_steps(&status));
+    let first = ok(&c, "pm_create_issue", json!({"type": "feature", "title": "Parse the config", "priority": "P2", "acceptance_criteria": ["reads TOML"]})).await;
+    assert_eq!(first["issue"]["key"], "APP-1");
+    steps.extend(next_steps(&first));
+    ok(
+        &c,
+        "pm_create_issue",
+        json!({"type": "bug", "title": "Reload on change", "dependencies": ["APP-1"]}),
+    )
+    .await;
+
+    let next = ok(&c, "pm_suggest_next_work", json!({})).await;
+    let suggested: Vec<&str> = next["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(suggested, vec!["APP-1"], "APP-2 waits on APP-1");
+    steps.extend(next_steps(&next));
+
+    let started = ok(&c, "pm_start_work", json!({"issue_key": "APP-1"})).await;
+    assert_eq!(started["issue"]["status"], "in_progress");
+    let owner = started["issue"]["owner"].as_str().unwrap().to_string();
+    assert!(!owner.is_empty(), "the actor comes from the client's name");
+    steps.extend(next_steps(&started));
+    let logged = ok(&c, "pm_log_work", json!({"issue_key": "APP-1", "activity": "code", "summary": "parser", "time_spent": "2h30m"})).await;
+    assert_eq!(logged["total_time_spent"], "2h30m");
+    steps.extend(next_steps(&logged));
+    let review = ok(
+        &c,
+        "pm_update_status",
+        json!({"issue_key": "APP-1", "status": "review"}),
+    )
+    .await;
+    assert_eq!(review["issue"]["status"], "review");
+    let done = ok(
+        &c,
+        "pm_complete_issue",
+        json!({"issue_key": "APP-1", "lessons_learned": ["spans help"]}),
+    )
+    .await;
+    assert_eq!(done["completed"], true);
+    steps.extend(next_steps(&done));
+    let got = ok(&c, "pm_get_issue", json!({"issue_key": "APP-1"})).await;
+    assert_eq!(got["issue"]["status"], "done");
+    assert_eq!(got["work_logs"][0]["minutes"], 150);
+    assert_eq!(got["time_spent"], "2h30m");
+    assert_eq!(
+        ok(&c, "pm_get_issue", json!({"issue_key": "APP-2"})).await["ready"],
+        true
+    );
+
+    // Every next step names a tool that exists in the full table.
+    let all: BTreeSet<&str> = lazypm_names();
+    assert!(!steps.is_empty());
+    for s in &steps {
+        let tool = s.split([':', ' ']).next().unwrap();
+        assert!(all.contains(tool), "next step names an unknown tool: {s}");
+    }
+    assert!(names.contains("pm_get_issue"));
+
+    // The issue is a resource too.
+    let res = c
+        .read_resource(ReadResourceRequestParams::new("lazypm://issue/APP-1"))
+        .await
+        .unwrap();
+    let text = match &res.contents[0] {
+        rmcp::model::ResourceContents::TextResourceContents { text, .. } => text.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["issue"]["key"],
+        "APP-1"
+    );
+    c.cancel().await.unwrap();
+}
+
+fn lazypm_names() -> BTreeSet<&'static str> {
+    // The binary's full tool table, as `lazypm tools --json` prints it.
+    let out = std::process::Command::new(bin())
+        .args(["tools", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: BTreeSet<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    names
+        .into_iter()
+        .map(|n| &*Box::leak(n.into_boxed_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_tool_is_annotated_and_refuses_bad_input_by_name() {
+    let e = env();
+    let c = connect(&e, None, &["--toolsets", "all"]).await;
+    let tools: Vec<Tool> = c.list_all_tools().await.unwrap();
+    assert_eq!(
+        tools.len(),
+        lazypm_names().len(),
+        "--toolsets all lists every tool"
+    );
+    for t in &tools {
+        let a = t
+            .annotations
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no annotations", t.name));
+        assert!(
+            a.read_only_hint.is_some()
+                && a.destructive_hint.is_some()
+                && a.idempotent_hint.is_some(),
+            "{} lacks a hint",
+            t.name
+        );
+        assert!(t.output_schema.is_some(), "{} has no output schema", t.name);
+        assert!(
+            t.description.as_ref().is_some_and(|d| d.len() >= 20),
+            "{} needs a description",
+            t.name
+        );
+        assert_eq!(
+            t.input_schema.get("type").and_then(Value::as_str),
+            Some("object"),
+            "{}",
+            t.name
+        );
+    }
+    // Unknown arguments are refused by name, on every tool, and the server keeps serving.
+    for t in &tools {
+        let e = err(&c, &t.name, json!({"zz_not_a_field": 1})).await;
+        let message = e["message"].as_str().unwrap();
+        assert!(
+            message.contains("zz_not_a_field") || e["field"] != Value::Null,
+            "{}: {message}",
+            t.name
+        );
+        if message.contains("unknown field") {
+            assert_eq!(e["field"], "zz_not_a_field", "{}", t.name);
+        }
+    }
+    // Wrong types, bad enums, missing issues.
+    let e1 = err(
+        &c,
+        "pm_create_issue",
+        json!({"type": "feature", "title": 42}),
+    )
+    .await;
+    assert_eq!(e1["field"], "title");
+    let e2 = err(
+        &c,
+        "pm_create_issue",
+        json!({"type": "feature", "title": "x", "priority": "urgent"}),
+    )
+    .await;
+    assert_eq!(e2["field"], "priority");
+    assert!(
+        e2["message"]
+            .as_str()
+            .unwrap()
+            .contains("P1, P2, P3, P4, P5")
+    );
+    let e3 = err(&c, "pm_get_issue", json!({"issue_key": "APP-404"})).await;
+    assert_eq!(e3["code"], "not_found");
+    assert!(e3["message"].as_str().unwrap().contains("pm_search_issues"));
+    let e4 = err(
+        &c,
+        "pm_update_status",
+        json!({"issue_key": "APP-404", "status": "sideways"}),
+    )
+    .await;
+    assert_eq!(e4["field"], "status");
+    assert_eq!(
+        ok(&c, "pm_status", json!({})).await["project"],
+        "APP",
+        "still serving"
+    );
+    c.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn toolsets_select_tools_and_the_budget_holds() {
+    let e = env();
+    let default = connect(&e, None, &[]).await;
+    let core = default.list_all_tools().await.unwrap();
+    let core_names: BTreeSet<String> = core.iter().map(|t| t.name.to_string()).collect();
+    assert!(core_names.contains("pm_create_issue") && !core_names.contains("pm_delete_issue"));
+    let blocked = err(
+        &default,
+        "pm_delete_issue",
+        json!({"issue_key": "APP-1", "confirm": true}),
+    )
+    .await;
+    assert!(
+        blocked["message"]
+            .as_str()
+            .unwrap()
+            .contains("--toolsets planning"),
+        "{blocked}"
+    );
+    // Budgets (bytes / 4): default toolsets ≤ 4k tokens, every tool ≤ 14k.
+    let core_tokens = tokens(&core);
+    assert!(
+        core_tokens <= 4000,
+        "default tools/list is {core_tokens} tokens"
+    );
+
+    let all = connect(&e, None, &["--toolsets", "all"]).await;
+    let every = all.list_all_tools().await.unwrap();
+    let all_tokens = tokens(&every);
+    assert!(all_tokens <= 14000, "all tools are {all_tokens} tokens");
+    println!(
+        "tools/list: default {} tools, {core_tokens} tokens; all {} tools, {all_tokens} tokens",
+        core.len(),
+        every.len()
+    );
+
+    // A 50-row page of issues stays lean.
+    for i in 0..55 {
+        ok(&all, "pm_create_issue", json!({"type": "chore", "title": format!("Tidy the module number {i} before the release")})).await;
+    }
+    let page = call(&all, "pm_list_issues", json!({"limit": 50})).await;
+    let page_tokens = page.content[0].as_text().unwrap().text.len() / 4;
+    assert_eq!(
+        page.structured_content.as_ref().unwrap()["issues"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
+    assert!(page_tokens <= 2000, "a 50-row page is {page_tokens} tokens");
+    println!("50-row pm_list_issues page: {page_tokens} tokens");
+
+    let ro = connect(&e, None, &["--toolsets", "all", "--read-only"]).await;
+    for t in ro.list_all_tools().await.unwrap() {
+        assert_eq!(
+            t.annotations.unwrap().read_only_hint,
+            Some(true),
+            "{}",
+            t.name
+        );
+    }
+    let one = connect(
+        &e,
+        None,
+        &[
+            "--toolsets",
+            "admin",
+            "--tools",
+            "pm_get_issue",
+            "--exclude-tools",
+            "pm_register_project",
+        ],
+    )
+    .await;
+    let names: BTreeSet<String> = one
+        .list_all_tools()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert!(
+        names.contains("pm_get_issue")
+            && names.contains("pm_init_project")
+            && !names.contains("pm_register_project")
+    );
+    for c in [default, all, ro, one] {
+        c.cancel().await.unwrap();
+    }
+
+    // A bad selection is refused before MCP starts, naming the choices.
+    let out = std::process::Command::new(bin())
+        .env("LAZYPM_DATA_DIR", &e.data)
+        .args(["mcp", "--toolsets", "cor"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected all or any of core"));
+}
+
+#[tokio::test]
+async fn two_servers_on_one_store_one_start_wins() {
+    let e = env();
+    let a = connect(&e, Some("agent-a"), &[]).await;
+    let b = connect(&e, Some("agent-b"), &[]).await;
+    for round in 0..3 {
+        let key = ok(
+            &a,
+            "pm_create_issue",
+            json!({"type": "chore", "title": format!("Contested {round}")}),
+        )
+        .await["issue"]["key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (ra, rb) = tokio::join!(
+            call(&a, "pm_start_work", json!({"issue_key": key})),
+            call(&b, "pm_start_work", json!({"issue_key": key}))
+        );
+        let wins = [&ra, &rb]
+            .iter()
+            .filter(|r| r.is_error != Some(true))
+            .count();
+        assert_eq!(wins, 1, "round {round}: exactly one start wins");
+        let loser = if ra.is_error == Some(true) { &ra } else { &rb };
+        assert_eq!(
+            loser.structured_content.as_ref().unwrap()["error"]["code"],
+            "conflict"
+        );
+    }
+    // Claims from both servers at once never take the same issue.
+    for i in 0..4 {
+        ok(
+            &a,
+            "pm_create_issue",
+            json!({"type": "chore", "title": format!("Ready {i}")}),
+        )
+        .await;
+    }
+    let (ca, cb) = tokio::join!(
+        ok(&a, "pm_suggest_next_work", json!({"claim": true})),
+        ok(&b, "pm_suggest_next_work", json!({"claim": true}))
+    );
+    assert_ne!(ca["claimed"], cb["claimed"]);
+    assert!(ca["claimed"].is_string() && cb["claimed"].is_string());
+    a.cancel().await.unwrap();
+    b.cancel().await.unwrap();
+}
