@@ -210,6 +210,48 @@ async fn the_daily_loop_over_mcp() {
         serde_json::from_str::<Value>(&text).unwrap()["issue"]["key"],
         "APP-1"
     );
+    assert!(
+        c.read_resource(ReadResourceRequestParams::new("lazypm://issue/APP-999"))
+            .await
+            .is_err()
+    );
+
+    // The guides as resources, and both prompts.
+    for (uri, needle) in [
+        ("lazypm://docs", "--toolsets"),
+        ("lazypm://workflow", "pm_suggest_next_work"),
+    ] {
+        let res = c
+            .read_resource(ReadResourceRequestParams::new(uri))
+            .await
+            .unwrap();
+        let rmcp::model::ResourceContents::TextResourceContents { text, .. } = &res.contents[0]
+        else {
+            panic!("{uri}")
+        };
+        assert!(text.contains(needle), "{uri} lacks {needle}");
+    }
+    let prompts = c.list_prompts(None).await.unwrap();
+    let names: Vec<&str> = prompts.prompts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["start_session", "standup"]);
+    let standup = c
+        .get_prompt(rmcp::model::GetPromptRequestParams::new("standup"))
+        .await
+        .unwrap();
+    let said = serde_json::to_string(&standup.messages).unwrap();
+    assert!(
+        said.contains("APP-1"),
+        "the stand-up names the completed issue: {said}"
+    );
+    let start = c
+        .get_prompt(rmcp::model::GetPromptRequestParams::new("start_session"))
+        .await
+        .unwrap();
+    assert!(
+        serde_json::to_string(&start.messages)
+            .unwrap()
+            .contains("pm_status")
+    );
     c.cancel().await.unwrap();
 }
 

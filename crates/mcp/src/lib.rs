@@ -11,6 +11,11 @@ mod server;
 pub use selection::{Selection, SelectionError};
 pub use server::LazypmServer;
 
+/// The tools a selection exposes, exactly as tools/list sends them.
+pub fn tools(selection: &Selection) -> Result<Vec<rmcp::model::Tool>, SelectionError> {
+    Ok(selection.resolve()?.into_iter().map(server::tool).collect())
+}
+
 use lazypm_service::Service;
 use rmcp::ServiceExt;
 

@@ -39,7 +39,7 @@ pm_suggest_next_work (claim: true to take one) or pm_my_queue; read with pm_get_
 pm_start_work before coding, pm_log_work as you go (time like 2h30m), pm_complete_issue when \
 the acceptance criteria hold. pm_docs explains everything and lists the other toolsets.";
 
-fn tool(op: &Operation) -> Tool {
+pub(crate) fn tool(op: &Operation) -> Tool {
     let annotations = ToolAnnotations::new()
         .read_only(op.read_only)
         .destructive(op.destructive)
@@ -60,9 +60,11 @@ impl LazypmServer {
             Err(e) => (Vec::new(), Some(e.to_string())),
         };
         let ctx = svc.context().clone();
+        let enabled = ops.iter().map(|o| o.name).collect();
         Self {
-            tools: Arc::new(ops.iter().map(|o| tool(o)).collect()),
-            enabled: Arc::new(ops.iter().map(|o| o.name).collect()),
+            enabled: Arc::new(enabled),
+            tools: Arc::new(ops.into_iter().map(tool).collect()),
+
             ctx: Arc::new(RwLock::new(ctx)),
             svc,
             selection_error,
