@@ -510,3 +510,107 @@ async fn two_servers_on_one_store_one_start_wins() {
     a.cancel().await.unwrap();
     b.cancel().await.unwrap();
 }
+
+/// A client that works in one directory and says so through MCP roots.
+struct RootsClient {
+    root: String,
+}
+
+#[allow(deprecated)] // roots are how 2025-11-25 clients name their workspace
+impl rmcp::ClientHandler for RootsClient {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        let caps = rmcp::model::ClientCapabilities::builder()
+            .enable_roots()
+            .build();
+        rmcp::model::ClientConfig::new(
+            caps,
+            rmcp::model::Implementation::new("roots-client", "1.0"),
+        )
+    }
+
+    async fn list_roots(
+        &self,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ListRootsResult, rmcp::ErrorData> {
+        Ok(rmcp::model::ListRootsResult::new(vec![
+            rmcp::model::Root::new(self.root.clone()),
+        ]))
+    }
+}
+
+#[tokio::test]
+async fn the_clients_root_picks_the_project_and_its_name_is_the_actor() {
+    let e = env();
+    // A second project, and a server started outside both: only the root can tell.
+    let other = e.project.parent().unwrap().join("other tool");
+    std::fs::create_dir_all(&other).unwrap();
+    let out = std::process::Command::new(bin())
+        .current_dir(&other)
+        .env("LAZYPM_DATA_DIR", &e.data)
+        .args(["init", "--key", "OTH"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let outside = e.project.parent().unwrap().to_path_buf();
+
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.current_dir(&outside)
+        .env("LAZYPM_DATA_DIR", &e.data)
+        .env_remove("LAZYPM_PROJECT")
+        .env_remove("LAZYPM_ACTOR")
+        .arg("mcp");
+    let root = format!(
+        "file://{}",
+        std::fs::canonicalize(&other)
+            .unwrap()
+            .display()
+            .to_string()
+            .replace(' ', "%20")
+    );
+    let c = RootsClient { root }
+        .serve(TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap();
+    // The root is read right after initialization; give the server a moment.
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        let r = call_with(&c, "pm_status", json!({})).await;
+        if r.is_error != Some(true) {
+            status = r.structured_content.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        status["project"], "OTH",
+        "the root's project, not the working directory's"
+    );
+    let created = call_with(
+        &c,
+        "pm_create_issue",
+        json!({"type": "chore", "title": "Rooted"}),
+    )
+    .await;
+    let issue = created.structured_content.unwrap();
+    assert_eq!(issue["issue"]["key"], "OTH-1");
+    let started = call_with(&c, "pm_start_work", json!({"issue_key": "OTH-1"})).await;
+    let started = started.structured_content.unwrap();
+    assert_eq!(
+        started["issue"]["owner"], "roots-client",
+        "the client's name is the actor: {started}"
+    );
+    c.cancel().await.unwrap();
+}
+
+async fn call_with<S: rmcp::Service<RoleClient>>(
+    c: &RunningService<RoleClient, S>,
+    name: &str,
+    args: Value,
+) -> CallToolResult {
+    let Value::Object(map) = args else {
+        panic!("arguments must be an object")
+    };
+    c.call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(map))
+        .await
+        .unwrap()
+}
