@@ -8,6 +8,7 @@ pub mod keys;
 pub mod model;
 pub mod ranking;
 pub mod text;
+pub mod vcs;
 pub mod workflow;
 
 pub use duration::{format_minutes, parse_duration};
