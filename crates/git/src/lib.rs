@@ -1,0 +1,602 @@
+//! lazypm's git layer.
+//!
+//! Drives the `git` executable with argument vectors (never a shell), a timeout and
+//! the repository's own configuration, hooks and credentials. It never changes user
+//! or repository configuration and never runs `git init`. Commit messages go through
+//! stdin (`git commit -F -`), so shell metacharacters in titles are harmless.
+//! `GIT_TERMINAL_PROMPT=0` is set so a credential prompt cannot hang.
+
+mod error;
+mod run;
+mod status;
+
+use std::path::{Path, PathBuf};
+
+pub use error::GitError;
+pub use run::{DEFAULT_TIMEOUT, GitProgram};
+pub use status::{ChangedFile, Status};
+
+use run::{Output, exec, failure};
+
+/// Result of the git layer.
+pub type Result<T, E = GitError> = std::result::Result<T, E>;
+
+/// What to do with uncommitted changes when switching or creating a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dirty {
+    /// Refuse with [`GitError::DirtyTree`].
+    Refuse,
+    /// Take the changes along to the other branch (what `git switch` does).
+    Carry,
+    /// `git stash push -u` them first.
+    Stash,
+}
+
+/// A commit just made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// Full commit id.
+    pub sha: String,
+    /// The first line of the message.
+    pub subject: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub author_email: String,
+    /// Commit time, unix seconds.
+    pub at: i64,
+}
+
+/// A `Key: value` trailer at the end of a commit message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trailer {
+    /// Trailer key as written (for example `PM`).
+    pub key: String,
+    /// Trailer value (for example `APP-1`).
+    pub value: String,
+}
+
+/// A commit read from history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedCommit {
+    /// Full commit id.
+    pub sha: String,
+    /// The first line (paragraph) of the message.
+    pub subject: String,
+    /// The rest of the message, trailers included.
+    pub body: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Committer date, strict ISO 8601 / RFC 3339.
+    pub committed_at: String,
+    /// Committer date, unix seconds.
+    pub committed_at_unix: i64,
+    /// All trailers of the message, unfolded, in order.
+    pub trailers: Vec<Trailer>,
+}
+
+impl LoggedCommit {
+    /// Values of the `PM:` trailers (issue keys), key compared case-insensitively.
+    pub fn pm_keys(&self) -> Vec<&str> {
+        self.trailers
+            .iter()
+            .filter(|t| t.key.eq_ignore_ascii_case("PM"))
+            .map(|t| t.value.as_str())
+            .collect()
+    }
+}
+
+/// An opened (non-bare) git repository: the root of its work tree and the git program.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    root: PathBuf,
+    git: GitProgram,
+}
+
+impl Repo {
+    /// Open the repository containing `path` with the default git program.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Repo> {
+        Self::open_with(path, GitProgram::default()).await
+    }
+
+    /// Open the repository containing `path` with the given git program and timeout.
+    ///
+    /// Finds the work tree root (a linked worktree's own root, a submodule's own root),
+    /// refuses bare repositories and paths outside a repository.
+    pub async fn open_with(path: impl AsRef<Path>, git: GitProgram) -> Result<Repo> {
+        let path = path.as_ref();
+        if !path.is_dir() {
+            return Err(GitError::NotARepository {
+                path: path.to_path_buf(),
+            });
+        }
+        let args = ["rev-parse", "--is-bare-repository"];
+        let out = exec(&git, path, &args, None, &[]).await?;
+        if !out.success() {
+            return Err(failure(path, &args, &out));
+        }
+        if out.stdout.trim() == "true" {
+            return Err(GitError::BareRepository);
+        }
+        let args = ["rev-parse", "--show-toplevel"];
+        let out = exec(&git, path, &args, None, &[]).await?;
+        let root = out.stdout.trim();
+        if !out.success() || root.is_empty() {
+            // Inside `.git` of a non-bare repository, for example.
+            if out.success() || out.stderr.contains("work tree") {
+                return Err(GitError::NotARepository {
+                    path: path.to_path_buf(),
+                });
+            }
+            return Err(failure(path, &args, &out));
+        }
+        Ok(Repo {
+            root: PathBuf::from(root),
+            git,
+        })
+    }
+
+    /// The root of the work tree.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The git program and timeout in use.
+    pub fn program(&self) -> &GitProgram {
+        &self.git
+    }
+
+    async fn output(&self, args: &[&str]) -> Result<Output> {
+        exec(&self.git, &self.root, args, None, &[]).await
+    }
+
+    /// Run git and require success; returns stdout.
+    async fn git(&self, args: &[&str]) -> Result<String> {
+        let out = self.output(args).await?;
+        if out.success() {
+            Ok(out.stdout)
+        } else {
+            Err(failure(&self.root, args, &out))
+        }
+    }
+
+    /// Whether `rev` names an existing object (`rev-parse --verify --quiet`).
+    async fn ref_exists(&self, rev: &str) -> Result<bool> {
+        let args = ["rev-parse", "--verify", "--quiet", rev];
+        let out = self.output(&args).await?;
+        match out.code {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(failure(&self.root, &args, &out)),
+        }
+    }
+
+    /// The current branch; `None` when HEAD is detached.
+    pub async fn current_branch(&self) -> Result<Option<String>> {
+        let args = ["symbolic-ref", "--quiet", "--short", "HEAD"];
+        let out = self.output(&args).await?;
+        match out.code {
+            Some(0) => Ok(Some(out.stdout.trim().to_string())),
+            Some(1) => Ok(None),
+            _ => Err(failure(&self.root, &args, &out)),
+        }
+    }
+
+    /// The current branch, or [`GitError::DetachedHead`].
+    pub async fn require_branch(&self) -> Result<String> {
+        self.current_branch().await?.ok_or(GitError::DetachedHead)
+    }
+
+    /// The full id of the commit HEAD points at.
+    pub async fn head_sha(&self) -> Result<String> {
+        Ok(self
+            .git(&["rev-parse", "--verify", "HEAD^{commit}"])
+            .await?
+            .trim()
+            .to_string())
+    }
+
+    /// Branch, upstream, ahead/behind and changed files.
+    pub async fn status(&self) -> Result<Status> {
+        let args = ["status", "--porcelain=v2", "--branch", "-z"];
+        // No optional locks: a status must not contend with the user's own git.
+        let out = exec(
+            &self.git,
+            &self.root,
+            &args,
+            None,
+            &[("GIT_OPTIONAL_LOCKS", "0")],
+        )
+        .await?;
+        if !out.success() {
+            return Err(failure(&self.root, &args, &out));
+        }
+        Ok(status::parse(&out.stdout))
+    }
+
+    /// The default branch: `refs/remotes/<remote>/HEAD` when set, else the first of
+    /// `main`, `master`, `trunk` that exists locally or on the remote, else the
+    /// current branch ([`GitError::DetachedHead`] when there is none).
+    pub async fn default_branch(&self, remote: &str) -> Result<String> {
+        check_remote_name(remote)?;
+        let remote_head = format!("refs/remotes/{remote}/HEAD");
+        let args = ["symbolic-ref", "--quiet", "--short", &remote_head];
+        let out = self.output(&args).await?;
+        if out.success() {
+            let target = out.stdout.trim();
+            if let Some(branch) = target.strip_prefix(&format!("{remote}/"))
+                && !branch.is_empty()
+            {
+                return Ok(branch.to_string());
+            }
+        }
+        for candidate in ["main", "master", "trunk"] {
+            if self.ref_exists(&format!("refs/heads/{candidate}")).await?
+                || self
+                    .ref_exists(&format!("refs/remotes/{remote}/{candidate}"))
+                    .await?
+            {
+                return Ok(candidate.to_string());
+            }
+        }
+        self.require_branch().await
+    }
+
+    /// Whether a remote of that name is configured.
+    pub async fn has_remote(&self, name: &str) -> bool {
+        self.remote_url(name).await.is_some()
+    }
+
+    /// The URL of the remote, when it exists.
+    pub async fn remote_url(&self, name: &str) -> Option<String> {
+        if check_remote_name(name).is_err() {
+            return None;
+        }
+        match self.git(&["remote", "get-url", name]).await {
+            Ok(url) => Some(url.trim().to_string()).filter(|u| !u.is_empty()),
+            Err(_) => None,
+        }
+    }
+
+    async fn require_remote(&self, remote: &str) -> Result<()> {
+        check_remote_name(remote)?;
+        if self.has_remote(remote).await {
+            Ok(())
+        } else {
+            Err(GitError::NoRemote {
+                remote: remote.to_string(),
+            })
+        }
+    }
+
+    /// `git fetch <remote> <branch>`, which also updates `<remote>/<branch>`.
+    pub async fn fetch(&self, remote: &str, branch: &str) -> Result<()> {
+        self.require_remote(remote).await?;
+        self.require_branch_name(branch).await?;
+        self.git(&["fetch", "--quiet", remote, branch]).await?;
+        Ok(())
+    }
+
+    /// Create branch `name` from `base` (or from `<remote>/<base>` when `remote` is
+    /// given; fetch it first) and switch to it. The new branch does not track `base`.
+    ///
+    /// Refuses when `name` exists already and, with [`Dirty::Refuse`], when the
+    /// work tree has uncommitted changes.
+    pub async fn create_branch(
+        &self,
+        name: &str,
+        base: &str,
+        remote: Option<&str>,
+        dirty: Dirty,
+    ) -> Result<()> {
+        self.require_branch_name(name).await?;
+        check_rev(base)?;
+        if self.ref_exists(&format!("refs/heads/{name}")).await? {
+            return Err(GitError::BranchExists {
+                branch: name.to_string(),
+            });
+        }
+        let start = match remote {
+            Some(remote) => {
+                self.require_remote(remote).await?;
+                let start = format!("{remote}/{base}");
+                if !self.ref_exists(&format!("refs/remotes/{start}")).await? {
+                    return Err(GitError::Failed {
+                        args: format!("git switch -c {name} {start}"),
+                        message: format!(
+                            "the remote branch {start} does not exist here; fetch it first"
+                        ),
+                    });
+                }
+                start
+            }
+            None => base.to_string(),
+        };
+        let stashed = self.prepare_switch(name, dirty).await?;
+        let result = self
+            .git(&["switch", "--quiet", "--no-track", "-c", name, &start])
+            .await;
+        self.restore_on_failure(stashed, result).await
+    }
+
+    /// Switch to an existing branch.
+    pub async fn switch(&self, name: &str, dirty: Dirty) -> Result<()> {
+        self.require_branch_name(name).await?;
+        if self.current_branch().await?.as_deref() == Some(name) {
+            return Ok(());
+        }
+        let stashed = self.prepare_switch(name, dirty).await?;
+        let result = self.git(&["switch", "--quiet", name]).await;
+        self.restore_on_failure(stashed, result).await
+    }
+
+    /// Apply the dirty-tree policy before a switch; returns whether a stash was made.
+    async fn prepare_switch(&self, target: &str, dirty: Dirty) -> Result<bool> {
+        match dirty {
+            Dirty::Carry => Ok(false),
+            Dirty::Refuse => {
+                let status = self.status().await?;
+                if status.is_clean() {
+                    Ok(false)
+                } else {
+                    Err(GitError::DirtyTree {
+                        files: status.paths(),
+                    })
+                }
+            }
+            Dirty::Stash => Ok(self
+                .stash(&format!("lazypm: before switching to {target}"))
+                .await?
+                .is_some()),
+        }
+    }
+
+    async fn restore_on_failure(&self, stashed: bool, result: Result<String>) -> Result<()> {
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                if stashed && let Err(pop) = self.git(&["stash", "pop", "--quiet"]).await {
+                    tracing::warn!(error = %pop, "could not restore the stash after a failed switch");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Stash all changes, untracked files included. Returns the stash commit's id,
+    /// or `None` when there was nothing to stash.
+    pub async fn stash(&self, message: &str) -> Result<Option<String>> {
+        let before = self.stash_top().await?;
+        self.git(&[
+            "stash",
+            "push",
+            "--quiet",
+            "--include-untracked",
+            "-m",
+            message,
+        ])
+        .await?;
+        let after = self.stash_top().await?;
+        Ok(after.filter(|sha| before.as_ref() != Some(sha)))
+    }
+
+    async fn stash_top(&self) -> Result<Option<String>> {
+        let args = ["rev-parse", "--verify", "--quiet", "refs/stash"];
+        let out = self.output(&args).await?;
+        match out.code {
+            Some(0) => Ok(Some(out.stdout.trim().to_string())),
+            Some(1) => Ok(None),
+            _ => Err(failure(&self.root, &args, &out)),
+        }
+    }
+
+    /// Stage the given paths (relative to the work tree root).
+    pub async fn add(&self, paths: &[String]) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let mut args = vec!["add", "--"];
+        args.extend(paths.iter().map(String::as_str));
+        self.git(&args).await?;
+        Ok(())
+    }
+
+    /// Stage every change in the work tree, new and deleted files included.
+    pub async fn add_all(&self) -> Result<()> {
+        self.git(&["add", "--all"]).await?;
+        Ok(())
+    }
+
+    /// Commit what is staged with `message` (passed on stdin, verbatim apart from
+    /// git's whitespace cleanup). The repository's hooks run.
+    pub async fn commit(&self, message: &str) -> Result<Commit> {
+        let args = ["diff", "--cached", "--quiet"];
+        let out = self.output(&args).await?;
+        match out.code {
+            Some(0) => return Err(GitError::NothingToCommit),
+            Some(1) => {}
+            _ => return Err(failure(&self.root, &args, &out)),
+        }
+        let args = ["commit", "--quiet", "-F", "-"];
+        let out = exec(&self.git, &self.root, &args, Some(message), &[]).await?;
+        if !out.success() {
+            return Err(failure(&self.root, &args, &out));
+        }
+        let shown = self
+            .git(&[
+                "log",
+                "-1",
+                "--format=%H%x1f%an%x1f%ae%x1f%ct%x1f%s",
+                "HEAD",
+            ])
+            .await?;
+        let fields: Vec<&str> = shown.trim_end_matches('\n').splitn(5, '\x1f').collect();
+        match fields.as_slice() {
+            [sha, name, email, at, subject] => Ok(Commit {
+                sha: (*sha).to_string(),
+                subject: (*subject).to_string(),
+                author: (*name).to_string(),
+                author_email: (*email).to_string(),
+                at: at.parse().unwrap_or(0),
+            }),
+            _ => Err(GitError::Failed {
+                args: "git log -1 HEAD".to_string(),
+                message: "could not read the commit just made".to_string(),
+            }),
+        }
+    }
+
+    /// `git push [--set-upstream] <remote> <branch>`.
+    pub async fn push(&self, remote: &str, branch: &str, set_upstream: bool) -> Result<()> {
+        self.require_remote(remote).await?;
+        self.require_branch_name(branch).await?;
+        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        let mut args = vec!["push", "--quiet"];
+        if set_upstream {
+            args.push("--set-upstream");
+        }
+        args.extend([remote, refspec.as_str()]);
+        self.git(&args).await?;
+        Ok(())
+    }
+
+    /// Push the current branch ([`GitError::DetachedHead`] when there is none);
+    /// returns its name.
+    pub async fn push_current(&self, remote: &str, set_upstream: bool) -> Result<String> {
+        let branch = self.require_branch().await?;
+        self.push(remote, &branch, set_upstream).await?;
+        Ok(branch)
+    }
+
+    /// Up to `limit` commits of `range_or_branch` (`main`, `main..feat`, a sha),
+    /// newest first, with their trailers parsed.
+    pub async fn log(&self, range_or_branch: &str, limit: usize) -> Result<Vec<LoggedCommit>> {
+        check_rev(range_or_branch)?;
+        let limit = format!("--max-count={limit}");
+        let format = "--format=%H%x1f%an%x1f%ae%x1f%cI%x1f%ct%x1f%(trailers:unfold,separator=%x1d)%x1f%s%x1f%b%x1e";
+        let out = self
+            .git(&["log", &limit, format, range_or_branch, "--"])
+            .await?;
+        Ok(parse_log(&out))
+    }
+
+    /// Whether `commit_or_branch` is an ancestor of (merged into) `base`.
+    pub async fn is_ancestor(&self, commit_or_branch: &str, base: &str) -> Result<bool> {
+        check_rev(commit_or_branch)?;
+        check_rev(base)?;
+        let args = ["merge-base", "--is-ancestor", commit_or_branch, base];
+        let out = self.output(&args).await?;
+        match out.code {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => Err(failure(&self.root, &args, &out)),
+        }
+    }
+
+    /// Whether `name` is a valid branch name (`git check-ref-format --branch`).
+    pub async fn check_ref_format(&self, name: &str) -> bool {
+        !name.starts_with('-')
+            && self
+                .output(&["check-ref-format", "--branch", name])
+                .await
+                .is_ok_and(|out| out.success())
+    }
+
+    async fn require_branch_name(&self, name: &str) -> Result<()> {
+        if self.check_ref_format(name).await {
+            Ok(())
+        } else {
+            Err(GitError::InvalidName {
+                name: name.to_string(),
+                what: "branch",
+            })
+        }
+    }
+}
+
+/// A remote name is passed as an argument: it must not look like an option.
+fn check_remote_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
+        Err(GitError::InvalidName {
+            name: name.to_string(),
+            what: "remote",
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// A revision is passed as an argument: it must not look like an option.
+fn check_rev(rev: &str) -> Result<()> {
+    if rev.is_empty() || rev.starts_with('-') {
+        Err(GitError::InvalidName {
+            name: rev.to_string(),
+            what: "revision",
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_log(out: &str) -> Vec<LoggedCommit> {
+    out.split('\x1e')
+        .map(|record| record.trim_start_matches('\n'))
+        .filter(|record| !record.is_empty())
+        .filter_map(|record| {
+            let fields: Vec<&str> = record.splitn(8, '\x1f').collect();
+            let [sha, name, email, date, unix, trailers, subject, body] = fields.as_slice() else {
+                return None;
+            };
+            Some(LoggedCommit {
+                sha: (*sha).to_string(),
+                subject: (*subject).to_string(),
+                body: body.trim_end().to_string(),
+                author_name: (*name).to_string(),
+                author_email: (*email).to_string(),
+                committed_at: (*date).to_string(),
+                committed_at_unix: unix.parse().unwrap_or(0),
+                trailers: parse_trailers(trailers),
+            })
+        })
+        .collect()
+}
+
+fn parse_trailers(text: &str) -> Vec<Trailer> {
+    text.split('\x1d')
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            let key = key.trim();
+            (!key.is_empty()).then(|| Trailer {
+                key: key.to_string(),
+                value: value.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_log_records() {
+        let out = "abc\x1fAda\x1fada@example.com\x1f2024-01-01T00:00:00+00:00\x1f1704067200\x1fPM: APP-1\x1dSigned-off-by: Ada <a@b>\x1f[pm APP-1] feat: x\x1fbody\n\nPM: APP-1\n\x1e\n";
+        let log = parse_log(out);
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].sha, "abc");
+        assert_eq!(log[0].subject, "[pm APP-1] feat: x");
+        assert_eq!(log[0].body, "body\n\nPM: APP-1");
+        assert_eq!(log[0].committed_at_unix, 1_704_067_200);
+        assert_eq!(log[0].pm_keys(), vec!["APP-1"]);
+        assert_eq!(log[0].trailers[1].key, "Signed-off-by");
+    }
+
+    #[test]
+    fn option_like_names_are_refused() {
+        assert!(check_rev("--output=/tmp/x").is_err());
+        assert!(check_remote_name("-u").is_err());
+        assert!(check_remote_name("origin").is_ok());
+    }
+}
