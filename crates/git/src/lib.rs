@@ -7,6 +7,7 @@
 //! `GIT_TERMINAL_PROMPT=0` is set so a credential prompt cannot hang.
 
 mod error;
+pub mod forge;
 mod run;
 mod status;
 
@@ -412,6 +413,11 @@ impl Repo {
     /// Commit what is staged with `message` (passed on stdin, verbatim apart from
     /// git's whitespace cleanup). The repository's hooks run.
     pub async fn commit(&self, message: &str) -> Result<Commit> {
+        self.commit_with_env(message, &[]).await
+    }
+
+    /// [`Repo::commit`] with extra environment variables for git and its hooks.
+    pub async fn commit_with_env(&self, message: &str, env: &[(&str, &str)]) -> Result<Commit> {
         let args = ["diff", "--cached", "--quiet"];
         let out = self.output(&args).await?;
         match out.code {
@@ -420,7 +426,7 @@ impl Repo {
             _ => return Err(failure(&self.root, &args, &out)),
         }
         let args = ["commit", "--quiet", "-F", "-"];
-        let out = exec(&self.git, &self.root, &args, Some(message), &[]).await?;
+        let out = exec(&self.git, &self.root, &args, Some(message), env).await?;
         if !out.success() {
             return Err(failure(&self.root, &args, &out));
         }
@@ -475,11 +481,95 @@ impl Repo {
     pub async fn log(&self, range_or_branch: &str, limit: usize) -> Result<Vec<LoggedCommit>> {
         check_rev(range_or_branch)?;
         let limit = format!("--max-count={limit}");
-        let format = "--format=%H%x1f%an%x1f%ae%x1f%cI%x1f%ct%x1f%(trailers:unfold,separator=%x1d)%x1f%s%x1f%b%x1e";
         let out = self
-            .git(&["log", &limit, format, range_or_branch, "--"])
+            .git(&["log", &limit, LOG_FORMAT, range_or_branch, "--"])
             .await?;
         Ok(parse_log(&out))
+    }
+
+    /// Up to `limit` commits reachable from any branch, tag or remote-tracking
+    /// branch (`git log --all`), newest first.
+    pub async fn log_all(&self, limit: usize) -> Result<Vec<LoggedCommit>> {
+        let limit = format!("--max-count={limit}");
+        let out = self.git(&["log", "--all", &limit, LOG_FORMAT, "--"]).await?;
+        Ok(parse_log(&out))
+    }
+
+    /// The repository's common git directory (shared by all its linked worktrees), absolute.
+    pub async fn common_dir(&self) -> Result<PathBuf> {
+        let out = self
+            .git(&["rev-parse", "--path-format=absolute", "--git-common-dir"])
+            .await?;
+        Ok(PathBuf::from(out.trim()))
+    }
+
+    /// Whether a local branch of that name exists.
+    pub async fn branch_exists(&self, name: &str) -> Result<bool> {
+        self.require_branch_name(name).await?;
+        self.ref_exists(&format!("refs/heads/{name}")).await
+    }
+
+    /// Whether `rev` (a branch, remote-tracking branch or commit) resolves here.
+    pub async fn rev_exists(&self, rev: &str) -> Result<bool> {
+        check_rev(rev)?;
+        self.ref_exists(&format!("{rev}^{{commit}}")).await
+    }
+
+    /// Commits `(ahead, behind)`: how many commits `branch` has that `base` lacks,
+    /// and the reverse.
+    pub async fn ahead_behind(&self, base: &str, branch: &str) -> Result<(u32, u32)> {
+        check_rev(base)?;
+        check_rev(branch)?;
+        let range = format!("{base}...{branch}");
+        let out = self
+            .git(&["rev-list", "--left-right", "--count", &range, "--"])
+            .await?;
+        let mut parts = out.split_whitespace().map(|n| n.parse::<u32>().unwrap_or(0));
+        let behind = parts.next().unwrap_or(0);
+        let ahead = parts.next().unwrap_or(0);
+        Ok((ahead, behind))
+    }
+
+    /// The directory git runs this repository's hooks from (`core.hooksPath`
+    /// when set, else `.git/hooks` of the common directory), absolute.
+    pub async fn hooks_dir(&self) -> Result<PathBuf> {
+        let out = self
+            .git(&["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+            .await?;
+        Ok(PathBuf::from(out.trim()))
+    }
+
+    /// Adds the trailer `key: value` to the message in `file` unless the message
+    /// already carries it, using git's own trailer rules (`git interpret-trailers`),
+    /// which keep comment lines and an existing trailer block intact.
+    pub async fn add_trailer_to_file(&self, file: &Path, key: &str, value: &str) -> Result<()> {
+        let trailer = format!("{key}: {value}");
+        let file = file.to_string_lossy();
+        self.git(&[
+            "interpret-trailers",
+            "--in-place",
+            "--where",
+            "end",
+            "--if-exists",
+            "addIfDifferent",
+            "--trailer",
+            &trailer,
+            &file,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    /// The last commit on HEAD, with its trailers.
+    pub async fn head_commit(&self) -> Result<LoggedCommit> {
+        self.log("HEAD", 1)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| GitError::Failed {
+                args: "git log -1 HEAD".to_string(),
+                message: "the repository has no commits yet".to_string(),
+            })
     }
 
     /// Whether `commit_or_branch` is an ancestor of (merged into) `base`.
@@ -515,6 +605,10 @@ impl Repo {
         }
     }
 }
+
+/// One record per commit: fields split by 0x1f, records by 0x1e, trailers by 0x1d.
+const LOG_FORMAT: &str =
+    "--format=%H%x1f%an%x1f%ae%x1f%cI%x1f%ct%x1f%(trailers:unfold,separator=%x1d)%x1f%s%x1f%b%x1e";
 
 /// A remote name is passed as an argument: it must not look like an option.
 fn check_remote_name(name: &str) -> Result<()> {

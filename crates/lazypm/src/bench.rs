@@ -213,6 +213,7 @@ fn service(dir: &Path, store: std::sync::Arc<dyn lazypm_store::Store>) -> Servic
             actor: "bench".into(),
             project: Some("BENCH".into()),
             cwd: None,
+            ..Context::default()
         },
     )
 }

@@ -74,6 +74,7 @@ impl Settings {
             actor: self.actor(),
             project: self.project.clone(),
             cwd: std::env::current_dir().ok(),
+            ..Context::default()
         };
         Ok(Service::new(
             store,

@@ -14,6 +14,10 @@ pub enum ServiceError {
     /// The change lost against another (stale version, already taken).
     #[error("{message}")]
     Conflict { message: String },
+    /// git (or the forge's CLI) refused or failed; `message` is a sentence
+    /// saying what happened, with git's own words.
+    #[error("{message}")]
+    Git { message: String },
     /// The store failed; nothing was changed.
     #[error("{0}")]
     Store(StoreError),
@@ -39,12 +43,13 @@ impl ServiceError {
         }
     }
 
-    /// A stable code for machines: `invalid_input`, `not_found`, `conflict`, `internal`.
+    /// A stable code for machines: `invalid_input`, `not_found`, `conflict`, `git`, `internal`.
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Invalid { .. } => "invalid_input",
             ServiceError::NotFound { .. } => "not_found",
             ServiceError::Conflict { .. } => "conflict",
+            ServiceError::Git { .. } => "git",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Duplicate(_)) => "conflict",
             ServiceError::Store(_) => "internal",
@@ -74,6 +79,25 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::Conflict(message) => ServiceError::Conflict { message },
             other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl From<lazypm_git::GitError> for ServiceError {
+    fn from(e: lazypm_git::GitError) -> Self {
+        use lazypm_git::GitError;
+        match e {
+            GitError::DirtyTree { .. } => ServiceError::Conflict {
+                message: format!(
+                    "{e}: pass uncommitted: \"carry\" to take them along or \"stash\" to stash them"
+                ),
+            },
+            GitError::BranchExists { .. } => ServiceError::Conflict {
+                message: e.to_string(),
+            },
+            other => ServiceError::Git {
+                message: other.to_string(),
+            },
         }
     }
 }

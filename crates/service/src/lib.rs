@@ -32,6 +32,10 @@ pub struct Context {
     pub project: Option<String>,
     /// The caller's working directory: a registered project containing it is the default.
     pub cwd: Option<PathBuf>,
+    /// The git executable and its timeout.
+    pub git: lazypm_git::GitProgram,
+    /// The `gh` executable for pull requests (`gh` on `PATH` when unset).
+    pub gh: Option<PathBuf>,
 }
 
 /// The service: a store, an audit sink and the caller's context. Cheap to clone.

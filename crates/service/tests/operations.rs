@@ -29,6 +29,7 @@ async fn setup() -> (TempDir, Service) {
             actor: ACTOR.into(),
             project: None,
             cwd: None,
+            ..Context::default()
         },
     );
     (dir, svc)
@@ -282,13 +283,23 @@ const COVERED: &[&str] = &[
     "pm_resume_work",
     "pm_workflow_status",
     "pm_project_dashboard",
+    // Exercised in tests/git.rs, against real repositories.
+    "pm_git_status",
+    "pm_create_branch",
+    "pm_switch_branch",
+    "pm_commit",
+    "pm_push_branch",
+    "pm_stash_work",
+    "pm_git_log",
+    "pm_merge_status",
+    "pm_sync_commits",
 ];
 
 #[tokio::test]
 async fn every_registered_operation_is_covered_and_dispatchable() {
     let registered: BTreeSet<&str> = OPERATIONS.iter().map(|o| o.name).collect();
     let covered: BTreeSet<&str> = COVERED.iter().copied().collect();
-    assert_eq!(OPERATIONS.len(), 48);
+    assert_eq!(OPERATIONS.len(), 57);
     assert_eq!(registered, covered);
 
     // Every name dispatches: with `{}` each one either runs or refuses its
@@ -2886,6 +2897,7 @@ async fn projects_register_list_and_resolve() {
         actor: ACTOR.into(),
         project: Some("oth".into()),
         cwd: None,
+        ..Context::default()
     });
     assert_eq!(
         current(&ok(&named, "pm_list_projects", json!({})).await),
@@ -2895,6 +2907,7 @@ async fn projects_register_list_and_resolve() {
         actor: ACTOR.into(),
         project: None,
         cwd: Some(main.join("src/deep")),
+        ..Context::default()
     });
     assert_eq!(
         current(&ok(&inside, "pm_list_projects", json!({})).await),

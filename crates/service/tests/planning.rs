@@ -27,6 +27,7 @@ async fn setup() -> (TempDir, Service) {
             actor: ACTOR.into(),
             project: None,
             cwd: None,
+            ..Context::default()
         },
     );
     let path = dir.path().join("pm");

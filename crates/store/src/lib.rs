@@ -82,6 +82,8 @@ pub trait Issues {
     async fn insert_issue(&mut self, issue: &Issue) -> Result<i64>;
     async fn issue_by_key(&mut self, key: &str) -> Result<Option<Issue>>;
     /// The issue with its tasks, work logs, comments and links, in one read.
+    /// The issue whose git branch is `branch` in the project (most recently updated first).
+    async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>>;
     async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>>;
     /// Saves every field of `issue`, refusing with `Conflict` unless the stored
     /// version is still `expected_version`.

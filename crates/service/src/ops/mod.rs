@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod execution;
+pub mod git;
 pub mod guides;
 pub mod issues;
 pub mod links;

@@ -38,6 +38,12 @@ pub struct StartWorkInput {
     /// Take the issue over when someone else is already working on it.
     pub take_over: Option<bool>,
     pub notes: Option<String>,
+    /// Also create (or switch to) the issue's git branch.
+    pub create_branch: Option<bool>,
+    /// With create_branch: the branch to start from (default: the default branch).
+    pub base_branch: Option<String>,
+    /// With create_branch: uncommitted changes are refused (default), carried or stashed.
+    pub uncommitted: Option<super::git::Uncommitted>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -45,6 +51,8 @@ pub struct StartWorkOutput {
     pub issue: lazypm_domain::Issue,
     /// False when you already owned it in progress (nothing changed).
     pub started: bool,
+    /// The issue's branch, with create_branch.
+    pub branch: Option<super::git::BranchOutput>,
     pub next_steps: Vec<String>,
 }
 
@@ -227,28 +235,89 @@ impl Service {
 
     pub async fn pm_start_work(&self, input: StartWorkInput) -> Result<StartWorkOutput> {
         let notes = opt_text("notes", &input.notes, TEXT_MAX)?;
-        let mut w = self.write().await?;
-        let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
         let actor = self.actor().to_string();
         let validate = input.validate_dependencies.unwrap_or(true);
+        let take_over = input.take_over.unwrap_or(false);
+        let with_branch = input.create_branch.unwrap_or(false);
+        if !with_branch && (input.base_branch.is_some() || input.uncommitted.is_some()) {
+            return Err(ServiceError::invalid(
+                "create_branch",
+                "base_branch and uncommitted apply only with create_branch: true",
+            ));
+        }
+        let branch = if with_branch {
+            // Check that the start would succeed before touching git, then make
+            // the branch, then start for real: a refused start leaves no branch,
+            // and a failed branch leaves the issue as it was.
+            let mut dry = self.write().await?;
+            let mut issue = load_issue(&mut *dry, "issue_key", &input.issue_key).await?;
+            self.claim(&mut dry, &mut issue, &actor, notes.clone(), validate, take_over)
+                .await?;
+            drop(dry);
+            let issue = {
+                let mut tx = self.read().await?;
+                load_issue(&mut *tx, "issue_key", &input.issue_key).await?
+            };
+            let project = {
+                let mut tx = self.read().await?;
+                tx.project_by_key(&issue.project).await?.ok_or_else(|| {
+                    ServiceError::not_found(format!("project {} not found", issue.project))
+                })?
+            };
+            let place = self.open_repo(project, Some(&issue)).await?;
+            let remote = "origin";
+            let base = input
+                .base_branch
+                .as_deref()
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(str::to_string);
+            if let Some(b) = &base
+                && (b.starts_with('-') || b.contains(char::is_whitespace))
+            {
+                return Err(ServiceError::invalid(
+                    "base_branch",
+                    format!("'{b}' is not a branch name"),
+                ));
+            }
+            let out = self
+                .ensure_branch(
+                    &issue,
+                    &place,
+                    base,
+                    remote,
+                    input.uncommitted.unwrap_or_default(),
+                )
+                .await?;
+            Some(out)
+        } else {
+            None
+        };
+        let mut w = self.write().await?;
+        let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let branch_changed = match &branch {
+            Some(b) => self.record_branch(&mut w, &mut issue, b, false).await?,
+            None => false,
+        };
         let started = self
-            .claim(
-                &mut w,
-                &mut issue,
-                &actor,
-                notes,
-                validate,
-                input.take_over.unwrap_or(false),
-            )
+            .claim(&mut w, &mut issue, &actor, notes, validate, take_over)
             .await?;
+        if branch_changed && !started {
+            save(&mut w, &mut issue).await?;
+        }
         w.commit().await?;
+        let mut next_steps = vec![
+            format!("pm_get_issue: read the full specification of {}", issue.key),
+            format!("pm_log_work: record progress on {}", issue.key),
+        ];
+        if branch.is_some() {
+            next_steps.push(format!("pm_commit: commit work on {}", issue.key));
+        }
         Ok(StartWorkOutput {
-            next_steps: vec![
-                format!("pm_get_issue: read the full specification of {}", issue.key),
-                format!("pm_log_work: record progress on {}", issue.key),
-            ],
+            next_steps,
             issue,
             started,
+            branch,
         })
     }
 

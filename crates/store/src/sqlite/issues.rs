@@ -71,6 +71,18 @@ impl Issues for SqliteTx {
         row.as_ref().map(rows::issue).transpose()
     }
 
+    async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>> {
+        let row = sqlx::query(concat!(
+            issue_select!(),
+            " WHERE i.branch = ? AND i.project_id = ? ORDER BY i.updated_at DESC LIMIT 1"
+        ))
+        .bind(branch)
+        .bind(project_id)
+        .fetch_optional(self.conn())
+        .await?;
+        row.as_ref().map(rows::issue).transpose()
+    }
+
     async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>> {
         let row = sqlx::query(concat!(
             "SELECT d.*, ",

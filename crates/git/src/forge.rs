@@ -1,0 +1,315 @@
+//! Pull requests on the forge the remote points at: through the `gh` CLI when it
+//! is installed and authenticated, else a compare URL the user can open.
+
+use std::path::{Path, PathBuf};
+
+use crate::run::{GitProgram, exec};
+use crate::{GitError, Result};
+
+/// Where a remote lives, parsed from its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteLocation {
+    /// Host name, lower-case (`github.com`).
+    pub host: String,
+    /// `owner/repo` (or a deeper group path on GitLab), without `.git`.
+    pub path: String,
+}
+
+/// The kinds of forge lazypm knows how to link to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgeKind {
+    GitHub,
+    GitLab,
+    Bitbucket,
+}
+
+impl RemoteLocation {
+    /// Parses `https://host/owner/repo.git`, `ssh://git@host[:port]/owner/repo.git`
+    /// and scp-like `git@host:owner/repo.git`. Local paths and `file://` URLs give `None`.
+    pub fn parse(url: &str) -> Option<RemoteLocation> {
+        let url = url.trim();
+        let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
+            if !matches!(scheme, "https" | "http" | "ssh" | "git") {
+                return None;
+            }
+            let (authority, path) = rest.split_once('/')?;
+            let host = authority.rsplit('@').next()?;
+            let host = host.split(':').next()?;
+            (host, path)
+        } else {
+            // scp-like syntax: [user@]host:path, where the host has no slash.
+            let (head, path) = url.split_once(':')?;
+            if head.contains('/') || path.starts_with("//") {
+                return None;
+            }
+            (head.rsplit('@').next()?, path)
+        };
+        let path = path.trim_matches('/');
+        let path = path.strip_suffix(".git").unwrap_or(path);
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        if !ok(host) || path.split('/').count() < 2 || !path.split('/').all(ok) {
+            return None;
+        }
+        Some(RemoteLocation {
+            host: host.to_ascii_lowercase(),
+            path: path.to_string(),
+        })
+    }
+
+    /// The forge, judged by the host name.
+    pub fn kind(&self) -> Option<ForgeKind> {
+        if self.host.contains("github") {
+            Some(ForgeKind::GitHub)
+        } else if self.host.contains("gitlab") {
+            Some(ForgeKind::GitLab)
+        } else if self.host.contains("bitbucket") {
+            Some(ForgeKind::Bitbucket)
+        } else {
+            None
+        }
+    }
+
+    /// The page that opens a pull (merge) request of `head` into `base`.
+    pub fn compare_url(&self, base: &str, head: &str) -> Option<String> {
+        let (host, path) = (&self.host, &self.path);
+        let base = encode(base);
+        let head = encode(head);
+        Some(match self.kind()? {
+            ForgeKind::GitHub => format!("https://{host}/{path}/compare/{base}...{head}?expand=1"),
+            ForgeKind::GitLab => format!(
+                "https://{host}/{path}/-/merge_requests/new?merge_request%5Bsource_branch%5D={head}&merge_request%5Btarget_branch%5D={base}"
+            ),
+            ForgeKind::Bitbucket => {
+                format!("https://{host}/{path}/pull-requests/new?source={head}&dest={base}")
+            }
+        })
+    }
+}
+
+/// Percent-encodes what a branch name may hold that a URL may not.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A pull request to open.
+#[derive(Debug, Clone)]
+pub struct PullRequestSpec {
+    pub base: String,
+    pub head: String,
+    pub title: String,
+    pub body: String,
+    pub reviewers: Vec<String>,
+    pub draft: bool,
+}
+
+/// A pull request that exists on the forge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedPullRequest {
+    pub url: String,
+    pub number: Option<i64>,
+    /// False when the forge already had a pull request for the branch.
+    pub created: bool,
+}
+
+/// What the forge says about a pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequestState {
+    /// `open`, `closed` or `merged`.
+    pub state: String,
+    pub url: Option<String>,
+}
+
+/// The `gh` CLI: `gh` on `PATH` unless another program is given.
+#[derive(Debug, Clone)]
+pub struct GhCli {
+    program: GitProgram,
+}
+
+impl Default for GhCli {
+    fn default() -> Self {
+        Self::new(PathBuf::from("gh"))
+    }
+}
+
+impl GhCli {
+    pub fn new(program: PathBuf) -> Self {
+        GhCli {
+            program: GitProgram {
+                program,
+                timeout: crate::DEFAULT_TIMEOUT,
+            },
+        }
+    }
+
+    /// Whether `gh` is installed and logged in (`gh auth status`); the reason when not.
+    pub async fn ready(&self, dir: &Path) -> std::result::Result<(), String> {
+        match exec(&self.program, dir, &["auth", "status"], None, GH_ENV).await {
+            Err(GitError::NotInstalled) => Err("the gh CLI is not installed".to_string()),
+            Err(e) => Err(format!("gh could not run: {e}")),
+            Ok(out) if out.success() => Ok(()),
+            Ok(_) => Err("the gh CLI is not logged in (run `gh auth login`)".to_string()),
+        }
+    }
+
+    /// `gh pr create`, in the repository at `dir`. A pull request that already
+    /// exists for the branch is returned as it is.
+    pub async fn create_pull_request(
+        &self,
+        dir: &Path,
+        spec: &PullRequestSpec,
+    ) -> Result<OpenedPullRequest> {
+        let mut args: Vec<&str> = vec![
+            "pr",
+            "create",
+            "--base",
+            &spec.base,
+            "--head",
+            &spec.head,
+            "--title",
+            &spec.title,
+            "--body-file",
+            "-",
+        ];
+        if spec.draft {
+            args.push("--draft");
+        }
+        for reviewer in &spec.reviewers {
+            args.extend(["--reviewer", reviewer.as_str()]);
+        }
+        let out = exec(&self.program, dir, &args, Some(&spec.body), GH_ENV).await?;
+        if out.success() {
+            let url = last_url(&out.stdout).ok_or_else(|| GitError::Failed {
+                args: gh_args(&args),
+                message: "gh did not print the pull request's URL".to_string(),
+            })?;
+            return Ok(OpenedPullRequest {
+                number: number_of(&url),
+                url,
+                created: true,
+            });
+        }
+        if out.stderr.contains("already exists")
+            && let Some(url) = last_url(&out.stderr)
+        {
+            return Ok(OpenedPullRequest {
+                number: number_of(&url),
+                url,
+                created: false,
+            });
+        }
+        Err(GitError::Failed {
+            args: gh_args(&args),
+            message: crate::error::meaningful(&out.stderr),
+        })
+    }
+
+    /// `gh pr view <branch or url> --json state,url`.
+    pub async fn pull_request_state(&self, dir: &Path, which: &str) -> Result<PullRequestState> {
+        let args = ["pr", "view", which, "--json", "state,url"];
+        let out = exec(&self.program, dir, &args, None, GH_ENV).await?;
+        if !out.success() {
+            return Err(GitError::Failed {
+                args: gh_args(&args),
+                message: crate::error::meaningful(&out.stderr),
+            });
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&out.stdout).map_err(|e| GitError::Failed {
+                args: gh_args(&args),
+                message: format!("gh printed something other than JSON: {e}"),
+            })?;
+        Ok(PullRequestState {
+            state: value["state"]
+                .as_str()
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_else(|| "unknown".to_string()),
+            url: value["url"].as_str().map(str::to_string),
+        })
+    }
+}
+
+/// `gh` must never wait for a person.
+const GH_ENV: &[(&str, &str)] = &[("GH_PROMPT_DISABLED", "1"), ("NO_COLOR", "1")];
+
+fn gh_args(args: &[&str]) -> String {
+    let mut text = String::from("gh");
+    for a in args {
+        text.push(' ');
+        text.push_str(a);
+    }
+    text
+}
+
+fn last_url(text: &str) -> Option<String> {
+    text.split_whitespace()
+        .rev()
+        .find(|w| w.starts_with("https://") || w.starts_with("http://"))
+        .map(|w| w.trim_end_matches(['.', ',']).to_string())
+}
+
+/// The number at the end of a pull request URL (`…/pull/42`, `…/merge_requests/7`).
+pub fn number_of(url: &str) -> Option<i64> {
+    url.trim_end_matches('/').rsplit('/').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_remote_urls() {
+        let want = RemoteLocation {
+            host: "github.com".into(),
+            path: "team/app".into(),
+        };
+        for url in [
+            "https://github.com/team/app.git",
+            "https://user@github.com/team/app",
+            "git@github.com:team/app.git",
+            "ssh://git@github.com:22/team/app.git",
+        ] {
+            assert_eq!(RemoteLocation::parse(url).as_ref(), Some(&want), "{url}");
+        }
+        assert_eq!(RemoteLocation::parse("/srv/git/app.git"), None);
+        assert_eq!(RemoteLocation::parse("file:///srv/git/app.git"), None);
+        assert_eq!(RemoteLocation::parse("../origin.git"), None);
+    }
+
+    #[test]
+    fn compare_urls_per_forge() {
+        let gh = RemoteLocation::parse("git@github.com:team/app.git").unwrap();
+        assert_eq!(
+            gh.compare_url("main", "feat/app-1-x").as_deref(),
+            Some("https://github.com/team/app/compare/main...feat/app-1-x?expand=1")
+        );
+        let gl = RemoteLocation::parse("https://gitlab.com/group/sub/app.git").unwrap();
+        assert_eq!(gl.path, "group/sub/app");
+        assert!(
+            gl.compare_url("main", "fix/a")
+                .unwrap()
+                .contains("source_branch%5D=fix/a")
+        );
+        let other = RemoteLocation::parse("git@example.com:team/app.git").unwrap();
+        assert_eq!(other.compare_url("main", "x"), None);
+    }
+
+    #[test]
+    fn urls_and_numbers_from_output() {
+        let err = "a pull request for branch \"feat/x\" into branch \"main\" already exists:\nhttps://github.com/team/app/pull/12\n";
+        let url = last_url(err).unwrap();
+        assert_eq!(url, "https://github.com/team/app/pull/12");
+        assert_eq!(number_of(&url), Some(12));
+    }
+}
