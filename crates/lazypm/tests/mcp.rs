@@ -381,12 +381,22 @@ async fn toolsets_select_tools_and_the_budget_holds() {
             .contains("--toolsets planning"),
         "{blocked}"
     );
-    // Budgets (bytes / 4): default toolsets ≤ 4k tokens, every tool ≤ 14k.
+    assert!(core_names.contains("pm_commit") && core_names.contains("pm_sync_commits"));
+    // Budgets (bytes / 4). The default is core,git: 28 tools, each with its three
+    // hints and an output schema, do not fit 4k, so the default's budget is
+    // 5.4k and core alone keeps the 4k one (`--toolsets core` for tight clients).
     let core_tokens = tokens(&core);
     assert!(
-        core_tokens <= 4000,
+        core_tokens <= 5400,
         "default tools/list is {core_tokens} tokens"
     );
+    let only_core = connect(&e, None, &["--toolsets", "core"]).await;
+    let only_core_tokens = tokens(&only_core.list_all_tools().await.unwrap());
+    assert!(
+        only_core_tokens <= 4000,
+        "core tools/list is {only_core_tokens} tokens"
+    );
+    println!("tools/list --toolsets core: {only_core_tokens} tokens");
 
     let all = connect(&e, None, &["--toolsets", "all"]).await;
     let every = all.list_all_tools().await.unwrap();
@@ -448,7 +458,7 @@ async fn toolsets_select_tools_and_the_budget_holds() {
             && names.contains("pm_init_project")
             && !names.contains("pm_register_project")
     );
-    for c in [default, all, ro, one] {
+    for c in [default, only_core, all, ro, one] {
         c.cancel().await.unwrap();
     }
 

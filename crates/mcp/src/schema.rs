@@ -69,6 +69,9 @@ fn compact(v: Value, defs: &Value) -> Value {
             if let Some(many) = one_or_many(&m, defs) {
                 return many;
             }
+            if let Some(plain) = const_choices(&m) {
+                return plain;
+            }
             let mut out = Map::new();
             for (k, val) in m {
                 if NOISE.contains(&k.as_str()) {
@@ -126,6 +129,25 @@ fn one_or_many(m: &Map<String, Value>, defs: &Value) -> Option<Value> {
     Some(Value::Object(out))
 }
 
+/// `oneOf` string constants (an enum whose variants carry doc comments) as a
+/// plain `enum`; the property's own description says what the values mean.
+fn const_choices(m: &Map<String, Value>) -> Option<Value> {
+    let Some(Value::Array(alts)) = m.get("oneOf") else {
+        return None;
+    };
+    let values: Vec<Value> = alts
+        .iter()
+        .map(|a| a.get("const").filter(|c| c.is_string()).cloned())
+        .collect::<Option<_>>()?;
+    let mut out = Map::new();
+    if let Some(d) = m.get("description") {
+        out.insert("description".into(), d.clone());
+    }
+    out.insert("enum".into(), Value::Array(values));
+    out.insert("type".into(), json!("string"));
+    Some(Value::Object(out))
+}
+
 /// Removes `null` from a property's type, enum and alternatives.
 fn drop_null(prop: &mut Value) {
     let Value::Object(m) = prop else { return };
@@ -155,13 +177,15 @@ fn drop_null(prop: &mut Value) {
     }
 }
 
-/// A shallow output schema: top-level properties with their types only.
+/// A shallow output schema: the names of the top-level properties. Their
+/// shapes are in each result's text and in `pm_docs`; naming them is what
+/// lets a client rely on the fields, and leaving the rest out keeps
+/// tools/list inside its token budget.
 pub fn output(schema: Value) -> Map<String, Value> {
-    let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
     let mut props = Map::new();
     if let Some(Value::Object(p)) = schema.get("properties") {
-        for (name, prop) in p {
-            props.insert(name.clone(), shallow(prop, &defs));
+        for name in p.keys() {
+            props.insert(name.clone(), json!({}));
         }
     }
     let mut out = Map::new();
@@ -170,79 +194,25 @@ pub fn output(schema: Value) -> Map<String, Value> {
     out
 }
 
-/// The JSON type(s) of a property, following one `$ref` if needed.
-fn shallow(prop: &Value, defs: &Value) -> Value {
-    let resolved = match prop.get("$ref").and_then(Value::as_str) {
-        Some(r) => r
-            .rsplit('/')
-            .next()
-            .and_then(|name| defs.get(name))
-            .unwrap_or(prop),
-        None => prop,
-    };
-    let mut types: Vec<Value> = Vec::new();
-    let mut add = |t: &Value| {
-        if let Some(s) = t.as_str()
-            && !types.iter().any(|x| x == s)
-        {
-            types.push(json!(s));
-        }
-    };
-    match resolved.get("type") {
-        Some(Value::Array(ts)) => ts.iter().for_each(&mut add),
-        Some(t) => add(t),
-        None => {}
-    }
-    for key in ["anyOf", "oneOf"] {
-        if let Some(Value::Array(alts)) = resolved.get(key) {
-            for alt in alts {
-                if let Some(t) = shallow(alt, defs).get("type") {
-                    match t {
-                        Value::Array(ts) => ts.iter().for_each(&mut add),
-                        t => add(t),
-                    }
-                }
-            }
-        }
-    }
-    if types.is_empty() && resolved.get("enum").is_some() {
-        types.push(json!("string"));
-    }
-    // Whether a field may be null tells a reader little; keep the real type.
-    if types.len() > 1 {
-        types.retain(|t| t != "null");
-    }
-    match types.len() {
-        0 => json!({}),
-        1 => json!({ "type": types[0] }),
-        _ => json!({ "type": types }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn output_keeps_names_and_types_only() {
+    fn output_keeps_names_only() {
         let schema = json!({
             "$schema": "x", "title": "T", "type": "object",
             "properties": {
                 "issue": { "$ref": "#/$defs/Issue" },
-                "next_cursor": { "type": ["string", "null"] },
-                "ready": { "type": "boolean", "description": "long text" },
-                "maybe": { "anyOf": [{ "$ref": "#/$defs/Issue" }, { "type": "null" }] }
+                "next_cursor": { "type": ["string", "null"] }
             },
             "$defs": { "Issue": { "type": "object", "properties": { "key": { "type": "string" } } } }
         });
         let out = Value::Object(output(schema));
-        assert_eq!(out["properties"]["issue"], json!({ "type": "object" }));
         assert_eq!(
-            out["properties"]["next_cursor"],
-            json!({ "type": "string" })
+            out,
+            json!({ "type": "object", "properties": { "issue": {}, "next_cursor": {} } })
         );
-        assert_eq!(out["properties"]["ready"], json!({ "type": "boolean" }));
-        assert_eq!(out["properties"]["maybe"], json!({ "type": "object" }));
         let inp =
             input(json!({ "$schema": "x", "title": "T", "type": "object", "properties": {} }));
         assert!(!inp.contains_key("$schema") && !inp.contains_key("title"));
@@ -258,7 +228,10 @@ mod tests {
                 "owner": { "type": ["string", "null"], "description": "Owner; null clears it." },
                 "status": { "anyOf": [{ "$ref": "#/$defs/Many" }, { "type": "null" }] },
                 "sort": { "enum": ["asc", "desc", null], "type": ["string", "null"] },
-                "day": { "type": ["string", "null"], "format": "date" }
+                "day": { "type": ["string", "null"], "format": "date" },
+                "mode": { "description": "How.", "oneOf": [
+                    { "const": "carry", "type": "string", "description": "Take them along." },
+                    { "const": "stash", "type": "string", "description": "Stash them." } ] }
             },
             "$defs": { "Many": { "description": "One value or a list.", "anyOf": [
                 { "enum": ["a", "b"], "type": "string" },
@@ -266,6 +239,10 @@ mod tests {
         });
         let inp = Value::Object(input(schema));
         assert!(inp.get("$defs").is_none());
+        assert_eq!(
+            inp["properties"]["mode"],
+            json!({ "description": "How.", "enum": ["carry", "stash"], "type": "string" })
+        );
         assert_eq!(
             inp["properties"]["limit"],
             json!({ "type": "integer", "minimum": 0 })

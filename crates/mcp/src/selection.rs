@@ -149,7 +149,7 @@ mod tests {
         };
         assert!(
             err.to_string()
-                .contains("expected all or any of core, planning"),
+                .contains("expected all or any of core, git, planning"),
             "{err}"
         );
         let Err(err) = Selection {

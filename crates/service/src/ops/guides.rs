@@ -18,7 +18,7 @@ const METHODOLOGY: &str = include_str!("../../docs/methodology.md");
 const REMINDER: &str = include_str!("../../docs/reminder.md");
 
 /// Toolsets an MCP server exposes when none are named.
-pub const DEFAULT_TOOLSETS: &[Toolset] = &[Toolset::Core];
+pub const DEFAULT_TOOLSETS: &[Toolset] = &[Toolset::Core, Toolset::Git];
 
 /// A part of the system guide.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
