@@ -491,7 +491,9 @@ impl Repo {
     /// branch (`git log --all`), newest first.
     pub async fn log_all(&self, limit: usize) -> Result<Vec<LoggedCommit>> {
         let limit = format!("--max-count={limit}");
-        let out = self.git(&["log", "--all", &limit, LOG_FORMAT, "--"]).await?;
+        let out = self
+            .git(&["log", "--all", &limit, LOG_FORMAT, "--"])
+            .await?;
         Ok(parse_log(&out))
     }
 
@@ -524,7 +526,9 @@ impl Repo {
         let out = self
             .git(&["rev-list", "--left-right", "--count", &range, "--"])
             .await?;
-        let mut parts = out.split_whitespace().map(|n| n.parse::<u32>().unwrap_or(0));
+        let mut parts = out
+            .split_whitespace()
+            .map(|n| n.parse::<u32>().unwrap_or(0));
         let behind = parts.next().unwrap_or(0);
         let ahead = parts.next().unwrap_or(0);
         Ok((ahead, behind))

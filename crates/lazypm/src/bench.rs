@@ -244,6 +244,9 @@ async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
                     validate_dependencies: Some(false),
                     take_over: None,
                     notes: None,
+                    create_branch: None,
+                    base_branch: None,
+                    uncommitted: None,
                 })
                 .await?;
                 svc.pm_log_work(LogWorkInput {
@@ -282,6 +285,9 @@ async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
                     validate_dependencies: Some(false),
                     take_over: None,
                     notes: None,
+                    create_branch: None,
+                    base_branch: None,
+                    uncommitted: None,
                 })
                 .await?;
                 svc.pm_complete_issue(CompleteIssueInput {

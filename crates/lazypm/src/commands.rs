@@ -97,6 +97,14 @@ pub struct StartArgs {
     /// Take the issue over from its current owner.
     #[arg(long)]
     pub take_over: bool,
+    /// Also create (or switch to) the issue's git branch.
+    #[arg(long)]
+    pub branch: bool,
+    /// With --branch: the branch to start from (default: the default branch).
+    #[arg(long, requires = "branch")]
+    pub base: Option<String>,
+    #[command(flatten)]
+    pub changes: crate::gitcmd::Changes,
 }
 
 #[derive(Args)]
@@ -147,7 +155,11 @@ fn parse<T: std::str::FromStr<Err = lazypm_domain::DomainError>>(s: &str) -> Res
     s.parse().map_err(|e: lazypm_domain::DomainError| e.message)
 }
 
-fn print<T: Serialize>(json: bool, out: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
+pub(crate) fn print<T: Serialize>(
+    json: bool,
+    out: &T,
+    human: impl FnOnce(&T),
+) -> anyhow::Result<()> {
     if json {
         out!("{}", serde_json::to_string_pretty(out)?);
     } else {
@@ -254,9 +266,15 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     validate_dependencies: Some(!a.no_validate),
                     take_over: Some(a.take_over),
                     notes: None,
+                    create_branch: Some(a.branch),
+                    base_branch: a.base,
+                    uncommitted: a.changes.uncommitted(),
                 })
                 .await?;
             print(json, &out, |o| {
+                if let Some(b) = &o.branch {
+                    crate::gitcmd::print_branch(b);
+                }
                 if o.started {
                     out!(
                         "Started {}: {} (owner {})",
@@ -342,6 +360,12 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             let out = svc.pm_status(StatusInput::default()).await?;
             print(json, &out, render::status)
         }
-        Command::Call { .. } | Command::Tools | Command::Bench(_) | Command::Mcp(_) => Ok(()),
+        Command::Call { .. }
+        | Command::Tools
+        | Command::Bench(_)
+        | Command::Mcp(_)
+        | Command::Git(_)
+        | Command::Hooks(_)
+        | Command::Hook(_) => Ok(()),
     }
 }

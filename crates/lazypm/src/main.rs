@@ -12,6 +12,7 @@ macro_rules! out {
 mod bench;
 mod commands;
 mod config;
+mod gitcmd;
 mod render;
 
 use std::io::Read;
@@ -64,6 +65,15 @@ enum Command {
     Next(commands::NextArgs),
     /// Project health at a glance.
     Status(commands::StatusArgs),
+    /// Git for an issue: status, branch, switch, commit, push (with a pull request), stash, log, merged, sync.
+    #[command(subcommand)]
+    Git(gitcmd::GitCommand),
+    /// Install or remove the optional git hooks (PM trailer on commit, commit linked to its issue).
+    #[command(subcommand)]
+    Hooks(gitcmd::HooksCommand),
+    /// Run by the installed git hooks.
+    #[command(subcommand, hide = true)]
+    Hook(gitcmd::HookRun),
     /// Serve the pm_* tools over MCP on stdin/stdout (`claude mcp add pm -- lazypm mcp`).
     Mcp(McpArgs),
     /// Measure the store and service at 10k and 100k issues.
@@ -72,8 +82,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct McpArgs {
-    /// Toolsets to expose, comma-separated, or `all` (default: core).
-    /// Toolsets: core, planning, execution, analytics, reports, admin.
+    /// Toolsets to expose, comma-separated, or `all` (default: core,git).
+    /// Toolsets: core, git, planning, execution, analytics, reports, admin.
     #[arg(long, env = "LAZYPM_TOOLSETS", value_name = "LIST")]
     toolsets: Option<String>,
     /// Extra single tools to expose, comma-separated.
@@ -143,6 +153,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let svc = cli.settings.service_for_agent().await?;
             lazypm_mcp::serve_stdio(svc, selection).await?;
             Ok(())
+        }
+        Command::Git(command) => {
+            let svc = cli.settings.service().await?;
+            gitcmd::run(&svc, command, json).await
+        }
+        Command::Hooks(command) => {
+            let svc = cli.settings.service().await?;
+            gitcmd::hooks(&svc, command, &cli.settings).await
+        }
+        Command::Hook(run) => {
+            // A hook must never stop a commit: even a store that cannot open is only reported.
+            match cli.settings.service().await {
+                Ok(svc) => gitcmd::hook(&svc, run).await,
+                Err(e) => {
+                    eprintln!("lazypm: {e:#}");
+                    Ok(())
+                }
+            }
         }
         Command::Call { tool, args } => {
             let args = read_args(args)?;

@@ -107,6 +107,23 @@ pub fn issue_detail(d: &IssueDetailOutput) {
     if !d.blocks.is_empty() {
         out!("Blocks: {}", keys(&d.blocks));
     }
+    let imp = &i.implementation;
+    if i.branch.is_some() || !imp.commits.is_empty() || imp.pull_request.is_some() {
+        out!("\nGit:");
+        if let Some(b) = &i.branch {
+            out!("  branch {b}");
+        }
+        if let Some(pr) = &imp.pull_request {
+            out!(
+                "  pull request {} ({})",
+                pr.url,
+                pr.state.as_deref().unwrap_or("unknown")
+            );
+        }
+        for c in &imp.commits {
+            out!("  {} {}", &c.sha[..c.sha.len().min(7)], c.message);
+        }
+    }
     if !d.tasks.is_empty() {
         out!("\nTasks:");
         for t in &d.tasks {

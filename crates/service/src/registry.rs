@@ -6,8 +6,8 @@ use schemars::Schema;
 use serde_json::Value;
 
 use crate::ops::{
-    analytics::*, execution::*, git::*, guides::*, issues::*, links::*, planning::*, projects::*, queue::*,
-    reports::*, review::*, sprints::*, tasks::*, work::*,
+    analytics::*, execution::*, git::*, guides::*, issues::*, links::*, planning::*, projects::*,
+    queue::*, reports::*, review::*, sprints::*, tasks::*, work::*,
 };
 use crate::{Result, Service, ServiceError, parse_input};
 
@@ -148,23 +148,23 @@ operations! {
     pm_reminder(ReminderInput) -> GuideOutput, Core, [true, false, true],
         "The short working agreement. Re-read it during long sessions.";
     pm_git_status(GitStatusInput) -> GitStatusOutput, Git, [true, false, true],
-        "Branch, ahead/behind, changed files, and the issue the branch belongs to.";
+        "Branch, ahead/behind, changed files, and the issue owning the branch.";
     pm_create_branch(CreateBranchInput) -> BranchOutput, Git, [false, false, true],
-        "Create the issue's branch (feat|fix|refactor|chore|spike/KEY-slug) from the updated default branch or base_branch, and switch to it.";
+        "Create and switch to the issue's branch (feat|fix|…/KEY-slug) from the updated default branch or base_branch.";
     pm_switch_branch(SwitchBranchInput) -> SwitchBranchOutput, Git, [false, false, true],
         "Switch to an issue's branch or a named branch; uncommitted changes are refused unless carried or stashed.";
     pm_commit(CommitInput) -> CommitOutput, Git, [false, false, false],
-        "Stage files (or all) and commit as `[pm KEY] message` with a `PM: KEY` trailer; the commit is logged on the issue.";
+        "Stage files (or all) and commit as `[pm KEY] msg` with a `PM: KEY` trailer; logged on the issue.";
     pm_push_branch(PushBranchInput) -> PushBranchOutput, Git, [false, false, false],
-        "Push the issue's branch; create_pr: true opens a pull request (gh), else returns the compare URL and a ready body.";
+        "Push the issue's branch; create_pr opens a pull request via gh, else returns a compare URL and ready body.";
     pm_stash_work(StashWorkInput) -> StashWorkOutput, Git, [false, false, false],
         "Stash uncommitted work, untracked files included, naming the issue.";
     pm_git_log(GitLogInput) -> GitLogOutput, Git, [true, false, true],
         "The issue's commits: linked ones and those on its branch not yet in the base.";
     pm_merge_status(MergeStatusInput) -> MergeStatusOutput, Git, [true, false, true],
-        "Is the issue's work merged into the base branch (and its pull request, when gh can tell)?";
+        "Is the issue's work (or its pull request) merged into the base branch?";
     pm_sync_commits(SyncCommitsInput) -> SyncCommitsOutput, Git, [false, false, true],
-        "Link commits made outside lazypm (PM: trailer or [pm KEY]) to their issues. Safe to repeat.";
+        "Link commits made outside lazypm (PM: trailer, [pm KEY]) to their issues. Idempotent.";
     pm_task_checklist(TaskChecklistInput) -> TaskOutput, Planning, [false, false, false],
         "Add, check, uncheck or remove checklist items of a task.";
     pm_link_issues(LinkIssuesInput) -> LinkIssuesOutput, Planning, [false, false, true],

@@ -58,7 +58,6 @@ impl From<Uncommitted> for Dirty {
 #[serde(deny_unknown_fields)]
 pub struct GitStatusInput {
     pub project_id: Option<String>,
-    /// Look at the repository this issue's work lives in (its submodule's, when it has its own).
     pub issue_key: Option<String>,
 }
 
@@ -66,9 +65,8 @@ pub struct GitStatusInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateBranchInput {
     pub issue_key: String,
-    /// Branch to start from; default: the project's default branch, updated from the remote.
+    /// Default: the default branch, updated from the remote.
     pub base_branch: Option<String>,
-    /// Default `origin`.
     pub remote: Option<String>,
     /// Uncommitted changes: refuse (default), carry or stash.
     pub uncommitted: Option<Uncommitted>,
@@ -77,12 +75,10 @@ pub struct CreateBranchInput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SwitchBranchInput {
-    /// Switch to this issue's branch…
     pub issue_key: Option<String>,
-    /// …or to this branch.
     pub branch: Option<String>,
     pub project_id: Option<String>,
-    /// Uncommitted changes: refuse (default), carry or stash.
+    /// Refuse (default), carry or stash.
     pub uncommitted: Option<Uncommitted>,
 }
 
@@ -90,13 +86,13 @@ pub struct SwitchBranchInput {
 #[serde(deny_unknown_fields)]
 pub struct CommitInput {
     pub issue_key: String,
-    /// Subject (and body); `[pm KEY]` and the `PM: KEY` trailer are added.
+    /// `[pm KEY]` and a `PM:` trailer are added.
     pub message: String,
-    /// Files to stage first, relative to the repository root.
+    /// Paths to stage.
     pub files: Option<OneOrMany<String>>,
-    /// Stage every change, new files included.
+    /// Stage every change.
     pub all: Option<bool>,
-    /// Time spent, logged with the commit (`45m`, `2h`).
+    /// Logged with the commit: 45m, 2h.
     pub time_spent: Option<String>,
 }
 
@@ -104,24 +100,21 @@ pub struct CommitInput {
 #[serde(deny_unknown_fields)]
 pub struct PushBranchInput {
     pub issue_key: String,
-    /// Default `origin`.
     pub remote: Option<String>,
-    /// Open a pull request (gh CLI; else the compare URL and a ready body).
     pub create_pr: Option<bool>,
-    /// Pull request title; default `[KEY] title`.
+    /// Default `[KEY] title`.
     pub title: Option<String>,
-    /// Pull request body; default built from the issue.
+    /// Default: from the issue's spec.
     pub body: Option<String>,
     pub reviewers: Option<OneOrMany<String>>,
     pub draft: Option<bool>,
-    /// Branch the pull request merges into; default the project's default branch.
+    /// PR target; default the default branch.
     pub base_branch: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StashWorkInput {
-    /// The issue the stashed work belongs to (named in the stash message).
     pub issue_key: Option<String>,
     pub message: Option<String>,
     pub project_id: Option<String>,
@@ -131,7 +124,7 @@ pub struct StashWorkInput {
 #[serde(deny_unknown_fields)]
 pub struct GitLogInput {
     pub issue_key: String,
-    /// Most commits read from the branch (default 50, at most 500).
+    /// Default 50, at most 500.
     pub limit: Option<u32>,
 }
 
@@ -139,9 +132,7 @@ pub struct GitLogInput {
 #[serde(deny_unknown_fields)]
 pub struct MergeStatusInput {
     pub issue_key: String,
-    /// Default: the project's default branch.
     pub base_branch: Option<String>,
-    /// Default `origin`.
     pub remote: Option<String>,
 }
 
@@ -149,7 +140,7 @@ pub struct MergeStatusInput {
 #[serde(deny_unknown_fields)]
 pub struct SyncCommitsInput {
     pub project_id: Option<String>,
-    /// Most recent commits to scan across all branches (default 2000, at most 50000).
+    /// Commits scanned, newest first: default 2000, at most 50000.
     pub limit: Option<u32>,
 }
 
@@ -499,10 +490,9 @@ impl Service {
     async fn issue_place(&self, key: &str) -> Result<(Issue, Place)> {
         let mut tx = self.read().await?;
         let issue = load_issue(&mut *tx, "issue_key", key).await?;
-        let project = tx
-            .project_by_key(&issue.project)
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("project {} not found", issue.project)))?;
+        let project = tx.project_by_key(&issue.project).await?.ok_or_else(|| {
+            ServiceError::not_found(format!("project {} not found", issue.project))
+        })?;
         drop(tx);
         let place = self.open_repo(project, Some(&issue)).await?;
         Ok((issue, place))
@@ -510,7 +500,12 @@ impl Service {
 
     /// The base branch: given, else the project's default (for its own
     /// repository), else what the repository says.
-    async fn base_branch(&self, place: &Place, given: Option<String>, remote: &str) -> Result<String> {
+    async fn base_branch(
+        &self,
+        place: &Place,
+        given: Option<String>,
+        remote: &str,
+    ) -> Result<String> {
         if let Some(b) = given {
             return Ok(b);
         }
@@ -627,6 +622,7 @@ impl Service {
         commit: CommitRef,
         files: Vec<String>,
         minutes: i64,
+        author: Option<String>,
     ) -> Result<bool> {
         if issue
             .implementation
@@ -640,9 +636,8 @@ impl Service {
             id: 0,
             issue_key: issue.key.clone(),
             task_key: None,
-            author: commit
-                .author
-                .clone()
+            author: author
+                .or_else(|| commit.author.clone())
                 .unwrap_or_else(|| self.actor().to_string()),
             activity: Activity::Commit,
             summary: commit.message.clone(),
@@ -700,7 +695,7 @@ impl Service {
             // Oldest first, so the issue lists its commits in the order they were made.
             for c in commits.iter().rev() {
                 if self
-                    .link_commit(&mut w, &mut issue, commit_ref(c), Vec::new(), 0)
+                    .link_commit(&mut w, &mut issue, commit_ref(c), Vec::new(), 0, None)
                     .await?
                 {
                     changed = true;
@@ -729,6 +724,17 @@ impl Service {
         drop(tx);
         let head = repo.head_commit().await?;
         Ok(self.link_commits(&project, &[head]).await?.0)
+    }
+
+    /// The commit-msg hook: adds `PM: KEY` to the message in `file` when the
+    /// checked-out branch belongs to an issue. Returns the issue's key.
+    pub async fn add_issue_trailer(&self, dir: &Path, file: &Path) -> Result<Option<String>> {
+        let Some(key) = self.issue_on_branch(dir).await? else {
+            return Ok(None);
+        };
+        let repo = Repo::open_with(dir, self.ctx.git.clone()).await?;
+        repo.add_trailer_to_file(file, "PM", &key).await?;
+        Ok(Some(key))
     }
 
     /// The issue whose branch is checked out in the repository at `dir`, if any.
@@ -961,7 +967,14 @@ impl Service {
         let mut w = self.write().await?;
         let mut current = load_issue(&mut *w, "issue_key", &issue.key).await?;
         let linked = self
-            .link_commit(&mut w, &mut current, commit.clone(), staged.clone(), minutes)
+            .link_commit(
+                &mut w,
+                &mut current,
+                commit.clone(),
+                staged.clone(),
+                minutes,
+                Some(self.actor().to_string()).filter(|a| !a.is_empty()),
+            )
             .await;
         let stored = match linked {
             Ok(_) => {
@@ -997,10 +1010,7 @@ impl Service {
         let base = branch_arg("base_branch", &input.base_branch)?;
         let title = opt_text("title", &input.title, TITLE_MAX)?;
         let body = opt_text("body", &input.body, TEXT_MAX)?;
-        let reviewers = input
-            .reviewers
-            .map(OneOrMany::into_vec)
-            .unwrap_or_default();
+        let reviewers = input.reviewers.map(OneOrMany::into_vec).unwrap_or_default();
         let reviewers = clean_list("reviewers", &reviewers, 100)?;
         if let Some(bad) = reviewers
             .iter()
@@ -1057,7 +1067,9 @@ impl Service {
             if base == branch {
                 return Err(ServiceError::invalid(
                     "base_branch",
-                    format!("the pull request would merge {branch} into itself; name another base_branch"),
+                    format!(
+                        "the pull request would merge {branch} into itself; name another base_branch"
+                    ),
                 ));
             }
             let spec = PullRequestSpec {
@@ -1235,7 +1247,7 @@ impl Service {
                 });
             }
         }
-        commits.sort_by(|a, b| b.at.cmp(&a.at));
+        commits.sort_by_key(|c| std::cmp::Reverse(c.at));
         commits.truncate(limit);
         let mut next_steps = Vec::new();
         if commits.iter().any(|c| !c.linked) {
@@ -1458,7 +1470,10 @@ mod tests {
         let mut issue: Issue = serde_json::from_value(json!({
             "id": 1, "project_id": 1, "key": "APP-1", "project": "APP", "title": "T",
             "type": "feature", "status": "in_progress", "priority": "P3",
-            "version": 1, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+            "labels": [], "estimate": {}, "time_spent_minutes": 0, "archived": false,
+            "specification": {}, "planning": {}, "implementation": {}, "communication": {},
+            "analytics": {}, "version": 1,
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
         }))
         .unwrap_or_else(|e| panic!("{e}"));
         issue.specification.description = "Why and what.".into();

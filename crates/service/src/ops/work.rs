@@ -38,11 +38,11 @@ pub struct StartWorkInput {
     /// Take the issue over when someone else is already working on it.
     pub take_over: Option<bool>,
     pub notes: Option<String>,
-    /// Also create (or switch to) the issue's git branch.
+    /// Also create or switch to the issue's git branch.
     pub create_branch: Option<bool>,
-    /// With create_branch: the branch to start from (default: the default branch).
+    /// With create_branch.
     pub base_branch: Option<String>,
-    /// With create_branch: uncommitted changes are refused (default), carried or stashed.
+    /// With create_branch: refuse (default), carry or stash.
     pub uncommitted: Option<super::git::Uncommitted>,
 }
 
@@ -251,8 +251,15 @@ impl Service {
             // and a failed branch leaves the issue as it was.
             let mut dry = self.write().await?;
             let mut issue = load_issue(&mut *dry, "issue_key", &input.issue_key).await?;
-            self.claim(&mut dry, &mut issue, &actor, notes.clone(), validate, take_over)
-                .await?;
+            self.claim(
+                &mut dry,
+                &mut issue,
+                &actor,
+                notes.clone(),
+                validate,
+                take_over,
+            )
+            .await?;
             drop(dry);
             let issue = {
                 let mut tx = self.read().await?;

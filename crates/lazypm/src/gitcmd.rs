@@ -1,0 +1,486 @@
+//! `lazypm git …`: the git toolset as readable commands, and `lazypm hooks`,
+//! the optional commit-msg and post-commit hooks.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use lazypm_domain::IssueKey;
+use lazypm_service::Service;
+use lazypm_service::ops::git::*;
+use lazypm_service::ops::issues::OneOrMany;
+
+use crate::commands::print;
+use crate::config::Settings;
+
+#[derive(Subcommand)]
+pub enum GitCommand {
+    /// Branch, ahead/behind, changed files and the issue the branch belongs to.
+    Status {
+        /// Look at the repository of this issue's work (its submodule's, when it has one).
+        key: Option<String>,
+    },
+    /// Create the issue's branch from the updated default branch (or --base) and switch to it.
+    Branch {
+        key: String,
+        #[arg(long)]
+        base: Option<String>,
+        #[command(flatten)]
+        changes: Changes,
+    },
+    /// Switch to an issue's branch (by key) or to a named branch.
+    Switch {
+        /// Issue key or branch name.
+        target: String,
+        #[command(flatten)]
+        changes: Changes,
+    },
+    /// Commit as `[pm KEY] message` with a `PM: KEY` trailer, logged on the issue.
+    Commit {
+        key: String,
+        #[arg(short, long)]
+        message: String,
+        /// Stage every change, new files included.
+        #[arg(short, long)]
+        all: bool,
+        /// Time spent, logged with the commit (45m, 2h).
+        #[arg(long)]
+        time: Option<String>,
+        /// Files to stage first.
+        files: Vec<String>,
+    },
+    /// Push the issue's branch; --pr opens a pull request (gh) or prints the compare URL.
+    Push {
+        key: String,
+        #[arg(long)]
+        pr: bool,
+        #[arg(long)]
+        draft: bool,
+        /// A reviewer (repeatable).
+        #[arg(long = "reviewer")]
+        reviewers: Vec<String>,
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        remote: Option<String>,
+    },
+    /// Stash uncommitted work (untracked files too), naming the issue.
+    Stash {
+        key: Option<String>,
+        #[arg(short, long)]
+        message: Option<String>,
+    },
+    /// The issue's commits: linked ones and those on its branch.
+    Log {
+        key: String,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Whether the issue's work is merged into the base branch.
+    Merged {
+        key: String,
+        #[arg(long)]
+        base: Option<String>,
+    },
+    /// Link commits made outside lazypm (`PM: KEY` trailer or `[pm KEY]`) to their issues.
+    Sync {
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+}
+
+/// What to do with uncommitted changes when changing branches.
+#[derive(Args, Clone, Copy)]
+pub struct Changes {
+    /// Take uncommitted changes along to the branch.
+    #[arg(long, conflicts_with = "stash")]
+    carry: bool,
+    /// Stash uncommitted changes first.
+    #[arg(long)]
+    stash: bool,
+}
+
+impl Changes {
+    pub fn uncommitted(self) -> Option<Uncommitted> {
+        if self.carry {
+            Some(Uncommitted::Carry)
+        } else if self.stash {
+            Some(Uncommitted::Stash)
+        } else {
+            None
+        }
+    }
+}
+
+pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        GitCommand::Status { key } => {
+            let out = svc
+                .pm_git_status(GitStatusInput {
+                    project_id: None,
+                    issue_key: key,
+                })
+                .await?;
+            print(json, &out, |o| {
+                let branch = o.branch.as_deref().unwrap_or("(detached HEAD)");
+                let tracking = match &o.upstream {
+                    Some(u) => format!(" → {u} (ahead {}, behind {})", o.ahead, o.behind),
+                    None => " (no upstream)".to_string(),
+                };
+                out!("On {branch}{tracking}");
+                match &o.issue {
+                    Some(i) => out!("Issue {}: {} [{}]", i.key, i.title, i.status),
+                    None => out!("No issue owns this branch"),
+                }
+                if o.clean {
+                    out!("Nothing to commit");
+                }
+                for f in &o.files {
+                    out!("  {:<16} {}", f.state, f.path);
+                }
+            })
+        }
+        GitCommand::Branch { key, base, changes } => {
+            let out = svc
+                .pm_create_branch(CreateBranchInput {
+                    issue_key: key,
+                    base_branch: base,
+                    remote: None,
+                    uncommitted: changes.uncommitted(),
+                })
+                .await?;
+            print(json, &out, print_branch)
+        }
+        GitCommand::Switch { target, changes } => {
+            let is_key = IssueKey::parse("target", &target).is_ok();
+            let out = svc
+                .pm_switch_branch(SwitchBranchInput {
+                    issue_key: is_key.then(|| target.clone()),
+                    branch: (!is_key).then_some(target),
+                    project_id: None,
+                    uncommitted: changes.uncommitted(),
+                })
+                .await?;
+            print(json, &out, |o| {
+                out!("Switched to {}", o.branch);
+                if let Some(i) = &o.issue {
+                    out!("Issue {}: {}", i.key, i.title);
+                }
+            })
+        }
+        GitCommand::Commit {
+            key,
+            message,
+            all,
+            time,
+            files,
+        } => {
+            let out = svc
+                .pm_commit(CommitInput {
+                    issue_key: key,
+                    message,
+                    files: (!files.is_empty()).then_some(OneOrMany::Many(files)),
+                    all: Some(all),
+                    time_spent: time,
+                })
+                .await?;
+            print(json, &out, |o| {
+                out!(
+                    "Committed {} on {}: {}",
+                    &o.commit.sha[..o.commit.sha.len().min(7)],
+                    o.branch,
+                    o.commit.message
+                );
+                out!("{} file(s), linked to {}", o.files.len(), o.issue_key);
+            })
+        }
+        GitCommand::Push {
+            key,
+            pr,
+            draft,
+            reviewers,
+            base,
+            title,
+            remote,
+        } => {
+            let out = svc
+                .pm_push_branch(PushBranchInput {
+                    issue_key: key,
+                    remote,
+                    create_pr: Some(pr),
+                    title,
+                    body: None,
+                    reviewers: (!reviewers.is_empty()).then_some(OneOrMany::Many(reviewers)),
+                    draft: Some(draft),
+                    base_branch: base,
+                })
+                .await?;
+            print(json, &out, |o| {
+                out!("Pushed {} to {}", o.branch, o.remote);
+                if let Some(pr) = &o.pull_request {
+                    let verb = if o.pull_request_created {
+                        "Opened"
+                    } else {
+                        "Pull request"
+                    };
+                    out!("{verb} {}", pr.url);
+                }
+                if let Some(note) = &o.note {
+                    out!("{note}");
+                }
+                if o.pull_request.is_none()
+                    && let (Some(t), Some(b)) = (&o.pr_title, &o.pr_body)
+                {
+                    out!("\nTitle: {t}\n\n{b}");
+                }
+            })
+        }
+        GitCommand::Stash { key, message } => {
+            let out = svc
+                .pm_stash_work(StashWorkInput {
+                    issue_key: key,
+                    message,
+                    project_id: None,
+                })
+                .await?;
+            print(json, &out, |o| {
+                if o.stashed {
+                    out!("Stashed: {}", o.message);
+                } else {
+                    out!("Nothing to stash");
+                }
+            })
+        }
+        GitCommand::Log { key, limit } => {
+            let out = svc
+                .pm_git_log(GitLogInput {
+                    issue_key: key,
+                    limit,
+                })
+                .await?;
+            print(json, &out, |o| {
+                let rows: Vec<Vec<String>> = o
+                    .commits
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.sha[..c.sha.len().min(7)].to_string(),
+                            c.at.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                                .unwrap_or_default(),
+                            c.author.clone().unwrap_or_default(),
+                            if c.linked { "yes" } else { "no" }.to_string(),
+                            c.subject.clone(),
+                        ]
+                    })
+                    .collect();
+                crate::render::table(&["SHA", "WHEN", "AUTHOR", "LINKED", "SUBJECT"], &rows);
+                for w in &o.warnings {
+                    out!("note: {w}");
+                }
+            })
+        }
+        GitCommand::Merged { key, base } => {
+            let out = svc
+                .pm_merge_status(MergeStatusInput {
+                    issue_key: key,
+                    base_branch: base,
+                    remote: None,
+                })
+                .await?;
+            print(json, &out, |o| {
+                let verdict = if o.merged { "merged" } else { "not merged" };
+                out!(
+                    "{} is {verdict} into {}: {}",
+                    o.issue_key,
+                    o.base_branch,
+                    o.reason
+                );
+            })
+        }
+        GitCommand::Sync { limit } => {
+            let out = svc
+                .pm_sync_commits(SyncCommitsInput {
+                    project_id: None,
+                    limit,
+                })
+                .await?;
+            print(json, &out, |o| {
+                out!(
+                    "Scanned {} commit(s): {} newly linked, {} already linked",
+                    o.scanned,
+                    o.linked.len(),
+                    o.already_linked
+                );
+                for l in &o.linked {
+                    out!(
+                        "  {} {} {}",
+                        &l.sha[..l.sha.len().min(7)],
+                        l.issue_key,
+                        l.subject
+                    );
+                }
+                if !o.unknown_keys.is_empty() {
+                    out!("Unknown issue keys: {}", o.unknown_keys.join(", "));
+                }
+            })
+        }
+    }
+}
+
+pub fn print_branch(o: &BranchOutput) {
+    match (&o.started_from, o.created) {
+        (Some(from), true) => out!("Created {} from {from}", o.branch),
+        _ => out!("Switched to existing {}", o.branch),
+    }
+    for w in &o.warnings {
+        out!("note: {w}");
+    }
+}
+
+// ---------------------------------------------------------------- hooks
+
+#[derive(Subcommand)]
+pub enum HooksCommand {
+    /// Install the commit-msg hook (adds `PM: KEY` on an issue's branch) and the
+    /// post-commit hook (links the commit to its issue). Existing hooks keep running.
+    Install,
+    /// Remove lazypm's hooks, putting back the hooks they chained to.
+    Uninstall,
+}
+
+/// What git runs: `lazypm hook commit-msg FILE`, `lazypm hook post-commit`.
+#[derive(Subcommand)]
+pub enum HookRun {
+    CommitMsg { file: PathBuf },
+    PostCommit,
+}
+
+const HOOKS: &[&str] = &["commit-msg", "post-commit"];
+const MARKER: &str = "# lazypm hook";
+const CHAINED_SUFFIX: &str = ".pre-lazypm";
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn hook_script(hook: &str, exe: &Path, settings: &Settings) -> String {
+    let mut env = String::new();
+    if let Some(d) = &settings.data_dir {
+        env.push_str(&format!(
+            "LAZYPM_DATA_DIR={} ",
+            quote(&d.display().to_string())
+        ));
+    }
+    if let Some(u) = &settings.database_url {
+        env.push_str(&format!("LAZYPM_DATABASE_URL={} ", quote(u)));
+    }
+    let exe = quote(&exe.display().to_string());
+    let run = match hook {
+        "commit-msg" => format!("{env}{exe} hook commit-msg \"$1\""),
+        // lazypm links its own commits itself.
+        _ => format!("[ -n \"$LAZYPM_COMMITTING\" ] || {env}{exe} hook post-commit"),
+    };
+    format!(
+        "#!/bin/sh\n{MARKER} ({hook}), installed by `lazypm hooks install`; `lazypm hooks uninstall` removes it.\n\
+         chained=\"$0{CHAINED_SUFFIX}\"\n\
+         if [ -x \"$chained\" ]; then \"$chained\" \"$@\" || exit $?; fi\n\
+         {run} || true\n"
+    )
+}
+
+async fn hooks_dir(svc: &Service) -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir()?;
+    let repo = lazypm_git::Repo::open_with(&cwd, svc.context().git.clone()).await?;
+    Ok(repo.hooks_dir().await?)
+}
+
+fn is_ours(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
+}
+
+pub async fn hooks(
+    svc: &Service,
+    command: HooksCommand,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    let dir = hooks_dir(svc).await?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the hooks directory {}", dir.display()))?;
+    match command {
+        HooksCommand::Install => {
+            let exe = std::env::current_exe().context("cannot find the lazypm executable")?;
+            for hook in HOOKS {
+                let path = dir.join(hook);
+                let chained = dir.join(format!("{hook}{CHAINED_SUFFIX}"));
+                if path.exists() && !is_ours(&path) {
+                    if chained.exists() {
+                        anyhow::bail!(
+                            "{} exists and so does {}; move one of them away first",
+                            path.display(),
+                            chained.display()
+                        );
+                    }
+                    std::fs::rename(&path, &chained).with_context(|| {
+                        format!("cannot move the existing {} aside", path.display())
+                    })?;
+                    out!("Kept the existing {hook} hook; it runs first");
+                }
+                write_executable(&path, &hook_script(hook, &exe, settings))?;
+                out!("Installed {}", path.display());
+            }
+            Ok(())
+        }
+        HooksCommand::Uninstall => {
+            for hook in HOOKS {
+                let path = dir.join(hook);
+                let chained = dir.join(format!("{hook}{CHAINED_SUFFIX}"));
+                if path.exists() && is_ours(&path) {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove {}", path.display()))?;
+                    if chained.exists() {
+                        std::fs::rename(&chained, &path)
+                            .with_context(|| format!("cannot restore {}", chained.display()))?;
+                        out!("Restored the original {hook} hook");
+                    } else {
+                        out!("Removed {}", path.display());
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_executable(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs one hook. A hook never fails the commit: problems are reported on stderr.
+pub async fn hook(svc: &Service, run: HookRun) -> anyhow::Result<()> {
+    let cwd = std::env::current_dir()?;
+    let result = match run {
+        HookRun::CommitMsg { file } => svc.add_issue_trailer(&cwd, &file).await.map(|_| ()),
+        HookRun::PostCommit => svc.link_head_commit(&cwd).await.map(|linked| {
+            for l in linked {
+                eprintln!(
+                    "lazypm: linked {} to {}",
+                    &l.sha[..l.sha.len().min(7)],
+                    l.issue_key
+                );
+            }
+        }),
+    };
+    if let Err(e) = result {
+        eprintln!("lazypm: {e}");
+    }
+    Ok(())
+}
