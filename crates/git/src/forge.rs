@@ -240,6 +240,155 @@ impl GhCli {
     }
 }
 
+/// The GitHub REST API, reached through the `curl` executable (the token goes
+/// to curl on stdin, never on its command line). Used when `gh` is not ready
+/// and `GITHUB_TOKEN` is set.
+#[derive(Debug, Clone)]
+pub struct GitHubApi {
+    /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise.
+    pub base_url: String,
+    pub token: String,
+    curl: GitProgram,
+}
+
+impl GitHubApi {
+    pub fn new(base_url: Option<String>, token: String) -> Self {
+        GitHubApi {
+            base_url: base_url
+                .unwrap_or_else(|| "https://api.github.com".to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            token,
+            curl: GitProgram {
+                program: PathBuf::from("curl"),
+                timeout: crate::DEFAULT_TIMEOUT,
+            },
+        }
+    }
+
+    /// One request; returns the HTTP status and the parsed JSON body.
+    async fn request(
+        &self,
+        dir: &Path,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, serde_json::Value)> {
+        let url = format!("{}{path}", self.base_url);
+        let data = body.map(|b| b.to_string());
+        let mut args: Vec<&str> = vec![
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "30",
+            "--request",
+            method,
+            "--header",
+            "@-",
+            "--write-out",
+            "\n%{http_code}",
+        ];
+        if let Some(d) = &data {
+            args.extend(["--data-raw", d.as_str()]);
+        }
+        args.extend(["--url", url.as_str()]);
+        let headers = format!(
+            "Authorization: Bearer {}\nAccept: application/vnd.github+json\nX-GitHub-Api-Version: 2022-11-28\nContent-Type: application/json\nUser-Agent: lazypm\n",
+            self.token
+        );
+        let shown = format!("curl {method} {url}");
+        let out = match exec(&self.curl, dir, &args, Some(&headers), &[]).await {
+            Err(GitError::NotInstalled) => {
+                return Err(GitError::Failed {
+                    args: shown,
+                    message: "the curl executable was not found; install curl or gh".to_string(),
+                });
+            }
+            other => other?,
+        };
+        if !out.success() {
+            return Err(GitError::Failed {
+                args: shown,
+                message: crate::error::meaningful(&out.stderr),
+            });
+        }
+        let (text, code) = out.stdout.rsplit_once('\n').unwrap_or(("", &out.stdout));
+        let status: u16 = code.trim().parse().unwrap_or(0);
+        let value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+        Ok((status, value))
+    }
+
+    /// Opens the pull request and requests the reviewers (`org/team` names a team).
+    pub async fn create_pull_request(
+        &self,
+        dir: &Path,
+        repo: &RemoteLocation,
+        spec: &PullRequestSpec,
+    ) -> Result<OpenedPullRequest> {
+        let pulls = format!("/repos/{}/pulls", repo.path);
+        let body = serde_json::json!({
+            "title": spec.title, "head": spec.head, "base": spec.base,
+            "body": spec.body, "draft": spec.draft,
+        });
+        let (status, value) = self.request(dir, "POST", &pulls, Some(&body)).await?;
+        let opened = match status {
+            201 => OpenedPullRequest {
+                url: value["html_url"].as_str().unwrap_or_default().to_string(),
+                number: value["number"].as_i64(),
+                created: true,
+            },
+            422 if value.to_string().contains("already exists") => {
+                let owner = repo.path.split('/').next().unwrap_or_default();
+                let query = format!("{pulls}?state=open&head={owner}:{}", encode(&spec.head));
+                let (_, list) = self.request(dir, "GET", &query, None).await?;
+                let first = &list[0];
+                OpenedPullRequest {
+                    url: first["html_url"].as_str().unwrap_or_default().to_string(),
+                    number: first["number"].as_i64(),
+                    created: false,
+                }
+            }
+            _ => {
+                return Err(GitError::Failed {
+                    args: format!("POST {}{pulls}", self.base_url),
+                    message: format!(
+                        "GitHub answered {status}: {}",
+                        value["message"].as_str().unwrap_or("no message")
+                    ),
+                });
+            }
+        };
+        if opened.url.is_empty() {
+            return Err(GitError::Failed {
+                args: format!("POST {}{pulls}", self.base_url),
+                message: "GitHub did not return the pull request's URL".to_string(),
+            });
+        }
+        if opened.created
+            && !spec.reviewers.is_empty()
+            && let Some(n) = opened.number
+        {
+            let (teams, users): (Vec<&String>, Vec<&String>) =
+                spec.reviewers.iter().partition(|r| r.contains('/'));
+            let teams: Vec<&str> = teams.iter().filter_map(|t| t.rsplit('/').next()).collect();
+            let review = serde_json::json!({ "reviewers": users, "team_reviewers": teams });
+            let path = format!("{pulls}/{n}/requested_reviewers");
+            let (status, value) = self.request(dir, "POST", &path, Some(&review)).await?;
+            if status != 201 {
+                return Err(GitError::Failed {
+                    args: format!("POST {}{path}", self.base_url),
+                    message: format!(
+                        "the pull request {} is open, but requesting reviewers failed ({status}): {}",
+                        opened.url,
+                        value["message"].as_str().unwrap_or("no message")
+                    ),
+                });
+            }
+        }
+        Ok(opened)
+    }
+}
+
 /// `gh` must never wait for a person.
 const GH_ENV: &[(&str, &str)] = &[("GH_PROMPT_DISABLED", "1"), ("NO_COLOR", "1")];
 

@@ -487,6 +487,31 @@ impl Repo {
         Ok(parse_log(&out))
     }
 
+    /// Up to `limit` commits reachable from `tip` but from none of `exclude`
+    /// (`git log tip ^a ^b`), newest first. Excluded revisions that do not exist
+    /// are skipped.
+    pub async fn log_excluding(
+        &self,
+        tip: &str,
+        exclude: &[&str],
+        limit: usize,
+    ) -> Result<Vec<LoggedCommit>> {
+        check_rev(tip)?;
+        let limit = format!("--max-count={limit}");
+        let mut negated = Vec::new();
+        for rev in exclude {
+            check_rev(rev)?;
+            if self.ref_exists(&format!("{rev}^{{commit}}")).await? {
+                negated.push(format!("^{rev}"));
+            }
+        }
+        let mut args = vec!["log", limit.as_str(), LOG_FORMAT, tip];
+        args.extend(negated.iter().map(String::as_str));
+        args.push("--");
+        let out = self.git(&args).await?;
+        Ok(parse_log(&out))
+    }
+
     /// Up to `limit` commits reachable from any branch, tag or remote-tracking
     /// branch (`git log --all`), newest first.
     pub async fn log_all(&self, limit: usize) -> Result<Vec<LoggedCommit>> {

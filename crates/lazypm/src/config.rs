@@ -74,6 +74,8 @@ impl Settings {
             actor: self.actor(),
             project: self.project.clone(),
             cwd: std::env::current_dir().ok(),
+            github_token: env_text("GITHUB_TOKEN"),
+            github_api: env_text("LAZYPM_GITHUB_API"),
             ..Context::default()
         };
         Ok(Service::new(
@@ -82,4 +84,8 @@ impl Settings {
             ctx,
         ))
     }
+}
+
+fn env_text(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

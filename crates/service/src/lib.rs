@@ -36,6 +36,10 @@ pub struct Context {
     pub git: lazypm_git::GitProgram,
     /// The `gh` executable for pull requests (`gh` on `PATH` when unset).
     pub gh: Option<PathBuf>,
+    /// A GitHub token (`GITHUB_TOKEN`): pull requests through the REST API when `gh` is not ready.
+    pub github_token: Option<String>,
+    /// The GitHub API's base URL (`LAZYPM_GITHUB_API`; GitHub Enterprise: `https://HOST/api/v3`).
+    pub github_api: Option<String>,
 }
 
 /// The service: a store, an audit sink and the caller's context. Cheap to clone.

@@ -1331,6 +1331,7 @@ async fn docs_cover_concepts_and_every_toolset() {
         names,
         vec![
             "core",
+            "git",
             "planning",
             "execution",
             "analytics",
@@ -1344,7 +1345,7 @@ async fn docs_cover_concepts_and_every_toolset() {
             s["enabled_by"],
             format!("--toolsets {}", s["name"].as_str().unwrap())
         );
-        assert_eq!(s["default"], s["name"] == "core");
+        assert_eq!(s["default"], s["name"] == "core" || s["name"] == "git");
         listed.extend(strings(&s["tools"]));
     }
     let mut registered: Vec<String> = OPERATIONS.iter().map(|o| o.name.to_string()).collect();

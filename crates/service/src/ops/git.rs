@@ -12,7 +12,7 @@ use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{
     Activity, Artifacts, CommitRef, Issue, IssueKey, Project, PullRequest, Status, WorkLog, vcs,
 };
-use lazypm_git::forge::{GhCli, PullRequestSpec, RemoteLocation};
+use lazypm_git::forge::{ForgeKind, GhCli, GitHubApi, PullRequestSpec, RemoteLocation};
 use lazypm_git::{Dirty, GitError, LoggedCommit, Repo};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -289,6 +289,7 @@ pub struct MergeStatusOutput {
     pub ahead: u32,
     pub behind: u32,
     pub pull_request: Option<PullRequest>,
+    pub warnings: Vec<String>,
     pub next_steps: Vec<String>,
 }
 
@@ -446,17 +447,21 @@ impl Service {
         })
     }
 
-    /// The caller's own worktree of `repo`, when the working directory is one.
+    /// The caller's own worktree of `repo`, when the working directory is one
+    /// (inside the project or elsewhere).
     async fn callers_worktree(&self, repo: Repo) -> Repo {
         let Some(cwd) = self.ctx.cwd.as_deref() else {
             return repo;
         };
-        if cwd.starts_with(repo.root()) || !cwd.is_dir() {
+        if !cwd.is_dir() {
             return repo;
         }
         let Ok(here) = Repo::open_with(cwd, self.ctx.git.clone()).await else {
             return repo;
         };
+        if here.root() == repo.root() {
+            return repo;
+        }
         match (here.common_dir().await, repo.common_dir().await) {
             (Ok(a), Ok(b)) if a == b => here,
             _ => repo,
@@ -545,6 +550,11 @@ impl Service {
         let (created, started_from) = if repo.branch_exists(&name).await? {
             repo.switch(&name, uncommitted.into()).await?;
             (false, None)
+        } else if repo.has_remote(remote).await && repo.fetch(remote, &name).await.is_ok() {
+            // Pushed before (another clone, or the local branch was deleted): carry on from it.
+            repo.create_branch(&name, &name, Some(remote), uncommitted.into())
+                .await?;
+            (true, Some(format!("{remote}/{name}")))
         } else {
             let mut from_remote = None;
             if repo.has_remote(remote).await {
@@ -1091,20 +1101,42 @@ impl Service {
                         state: Some(if spec.draft { "draft" } else { "open" }.to_string()),
                     });
                 }
-                Err(reason) => {
+                Err(gh_reason) => {
                     let location = repo
                         .remote_url(&remote)
                         .await
                         .and_then(|u| RemoteLocation::parse(&u));
-                    out.compare_url = location.and_then(|l| l.compare_url(&base, &branch));
-                    out.note = Some(match &out.compare_url {
-                        Some(url) => format!(
-                            "no pull request was opened: {reason}; open {url} and use pr_title and pr_body"
-                        ),
-                        None => format!(
-                            "no pull request was opened: {reason}, and remote {remote} is not on a forge lazypm knows; open one on your forge with pr_title and pr_body"
-                        ),
+                    let api = self.ctx.github_token.as_ref().and_then(|token| {
+                        let on_github = location
+                            .as_ref()
+                            .is_some_and(|l| l.kind() == Some(ForgeKind::GitHub));
+                        (on_github || self.ctx.github_api.is_some())
+                            .then(|| GitHubApi::new(self.ctx.github_api.clone(), token.clone()))
                     });
+                    if let (Some(api), Some(loc)) = (&api, &location) {
+                        let pr = api.create_pull_request(repo.root(), loc, &spec).await?;
+                        out.pull_request_created = pr.created;
+                        opened = Some(PullRequest {
+                            url: pr.url,
+                            number: pr.number,
+                            state: Some(if spec.draft { "draft" } else { "open" }.to_string()),
+                        });
+                    } else {
+                        let reason = if self.ctx.github_token.is_some() {
+                            format!("{gh_reason}, and remote {remote} is not on GitHub")
+                        } else {
+                            format!("{gh_reason} and GITHUB_TOKEN is not set")
+                        };
+                        out.compare_url = location.and_then(|l| l.compare_url(&base, &branch));
+                        out.note = Some(match &out.compare_url {
+                            Some(url) => format!(
+                                "no pull request was opened: {reason}; open {url} and use pr_title and pr_body"
+                            ),
+                            None => format!(
+                                "no pull request was opened: {reason}, and remote {remote} is not on a forge lazypm knows; open one on your forge with pr_title and pr_body"
+                            ),
+                        });
+                    }
                 }
             }
             out.pr_title = Some(spec.title);
@@ -1207,8 +1239,11 @@ impl Service {
                 Ok(place) => {
                     let b = self.base_branch(&place, None, DEFAULT_REMOTE).await?;
                     if place.repo.branch_exists(branch).await? {
-                        let range = format!("{b}..{branch}");
-                        on_branch = place.repo.log(&range, limit).await?;
+                        let tracking = format!("{DEFAULT_REMOTE}/{b}");
+                        on_branch = place
+                            .repo
+                            .log_excluding(branch, &[b.as_str(), tracking.as_str()], limit)
+                            .await?;
                     } else {
                         warnings.push(format!("branch {branch} does not exist in this clone"));
                     }
@@ -1272,6 +1307,14 @@ impl Service {
         let (issue, place) = self.issue_place(&input.issue_key).await?;
         let repo = &place.repo;
         let base = self.base_branch(&place, base, &remote).await?;
+        let mut warnings = Vec::new();
+        if repo.has_remote(&remote).await
+            && let Err(e) = repo.fetch(&remote, &base).await
+        {
+            warnings.push(format!(
+                "could not update {base} from {remote} ({e}); the answer uses what this clone knows"
+            ));
+        }
         // Merged into either the local base or the remote's copy of it counts.
         let mut targets = Vec::new();
         if repo.rev_exists(&base).await? {
@@ -1373,6 +1416,7 @@ impl Service {
             ahead,
             behind,
             pull_request,
+            warnings,
             next_steps,
         })
     }
