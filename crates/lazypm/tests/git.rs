@@ -73,6 +73,7 @@ impl World {
         )
         .unwrap();
         make_executable(&gh);
+        ready_to_run(&gh);
         let w = World { tmp };
         let out = w.lazypm(&["init", "--key", "APP", "--name", "App"]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -143,6 +144,22 @@ impl World {
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs a freshly written script once, retrying while Linux says "text file
+/// busy": a process another test forked while the file was open for writing
+/// holds it until that process execs. Once one run succeeds, no holder is left.
+fn ready_to_run(script: &Path) {
+    for _ in 0..100 {
+        match Command::new(script).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            Err(e) => panic!("cannot run {}: {e}", script.display()),
+            Ok(_) => return,
+        }
+    }
+    panic!("{} stayed busy", script.display());
 }
 
 fn make_executable(path: &Path) {
