@@ -601,6 +601,46 @@ impl Repo {
             })
     }
 
+    /// Of `shas`, the ones that exist here and are ancestors of (merged into)
+    /// `target`, found with two git commands whatever their number.
+    pub async fn merged_into(&self, shas: &[String], target: &str) -> Result<Vec<String>> {
+        check_rev(target)?;
+        let wanted: Vec<&str> = shas
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Which of them are commits in this clone.
+        let input = wanted.join("\n") + "\n";
+        let args = ["cat-file", "--batch-check=%(objectname) %(objecttype)"];
+        let out = exec(&self.git, &self.root, &args, Some(&input), &[]).await?;
+        if !out.success() {
+            return Err(failure(&self.root, &args, &out));
+        }
+        let present: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter_map(|l| l.strip_suffix(" commit"))
+            .collect();
+        if present.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Commits reachable from them but not from the target: the unmerged ones.
+        let mut args = vec!["rev-list"];
+        args.extend(present.iter().copied());
+        args.extend(["--not", target, "--"]);
+        let unmerged = self.git(&args).await?;
+        let unmerged: std::collections::HashSet<&str> = unmerged.lines().collect();
+        Ok(present
+            .into_iter()
+            .filter(|s| !unmerged.contains(s))
+            .map(str::to_string)
+            .collect())
+    }
+
     /// Whether `commit_or_branch` is an ancestor of (merged into) `base`.
     pub async fn is_ancestor(&self, commit_or_branch: &str, base: &str) -> Result<bool> {
         check_rev(commit_or_branch)?;

@@ -429,9 +429,16 @@ async fn is_ancestor_before_and_after_a_merge() {
         .expect("branch");
     write(&fx.work(), "m.txt", "m\n");
     repo.add_all().await.expect("add");
-    repo.commit("feature").await.expect("commit");
+    let made = repo.commit("feature").await.expect("commit");
     assert!(!repo.is_ancestor("feat/m", "main").await.expect("check"));
     assert!(repo.is_ancestor("main", "feat/m").await.expect("check"));
+    let base = git(&fx.work(), &["rev-parse", "main"]).trim().to_string();
+    let unknown = "0123456789abcdef0123456789abcdef01234567".to_string();
+    let asked = vec![made.sha.clone(), unknown.clone(), "not-a-sha".to_string()];
+    assert_eq!(
+        repo.merged_into(&asked, "main").await.expect("merged"),
+        Vec::<String>::new()
+    );
 
     repo.switch("main", Dirty::Refuse).await.expect("switch");
     git(
@@ -439,6 +446,17 @@ async fn is_ancestor_before_and_after_a_merge() {
         &["merge", "--quiet", "--no-ff", "-m", "merge", "feat/m"],
     );
     assert!(repo.is_ancestor("feat/m", "main").await.expect("check"));
+    assert_eq!(
+        repo.merged_into(&asked, "main").await.expect("merged"),
+        vec![made.sha.clone()]
+    );
+    assert_eq!(
+        repo.merged_into(&[base.clone(), made.sha.clone()], "main")
+            .await
+            .expect("merged")
+            .len(),
+        2
+    );
     let err = repo.is_ancestor("nope", "main").await.unwrap_err();
     assert!(matches!(err, GitError::Failed { .. }), "{err:?}");
 }

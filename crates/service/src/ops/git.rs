@@ -1346,22 +1346,18 @@ impl Service {
             }
             (ahead, behind) = best.unwrap_or((0, 0));
         }
-        let mut commits_in_base = 0;
-        let mut commits_missing = 0;
-        for c in &issue.implementation.commits {
-            let mut found = false;
-            for t in &targets {
-                if repo.rev_exists(&c.sha).await? && repo.is_ancestor(&c.sha, t).await? {
-                    found = true;
-                    break;
-                }
-            }
-            if found {
-                commits_in_base += 1;
-            } else {
-                commits_missing += 1;
-            }
+        let shas: Vec<String> = issue
+            .implementation
+            .commits
+            .iter()
+            .map(|c| c.sha.clone())
+            .collect();
+        let mut in_base: BTreeSet<String> = BTreeSet::new();
+        for t in &targets {
+            in_base.extend(repo.merged_into(&shas, t).await?);
         }
+        let commits_in_base = in_base.len();
+        let commits_missing = shas.iter().filter(|s| !in_base.contains(*s)).count();
         let mut pull_request = issue.implementation.pull_request.clone();
         let mut pr_merged = false;
         if let Some(pr) = &mut pull_request
