@@ -242,11 +242,7 @@ async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
                 svc.pm_start_work(StartWorkInput {
                     issue_key: key.clone(),
                     validate_dependencies: Some(false),
-                    take_over: None,
-                    notes: None,
-                    create_branch: None,
-                    base_branch: None,
-                    uncommitted: None,
+                    ..Default::default()
                 })
                 .await?;
                 svc.pm_log_work(LogWorkInput {
@@ -283,11 +279,7 @@ async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
                 svc.pm_start_work(StartWorkInput {
                     issue_key: key.clone(),
                     validate_dependencies: Some(false),
-                    take_over: None,
-                    notes: None,
-                    create_branch: None,
-                    base_branch: None,
-                    uncommitted: None,
+                    ..Default::default()
                 })
                 .await?;
                 svc.pm_complete_issue(CompleteIssueInput {

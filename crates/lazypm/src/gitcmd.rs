@@ -189,7 +189,7 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
             print(json, &out, |o| {
                 out!(
                     "Committed {} on {}: {}",
-                    &o.commit.sha[..o.commit.sha.len().min(7)],
+                    short(&o.commit.sha),
                     o.branch,
                     o.commit.message
                 );
@@ -266,7 +266,7 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                     .iter()
                     .map(|c| {
                         vec![
-                            c.sha[..c.sha.len().min(7)].to_string(),
+                            short(&c.sha).to_string(),
                             c.at.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                                 .unwrap_or_default(),
                             c.author.clone().unwrap_or_default(),
@@ -314,12 +314,7 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                     o.already_linked
                 );
                 for l in &o.linked {
-                    out!(
-                        "  {} {} {}",
-                        &l.sha[..l.sha.len().min(7)],
-                        l.issue_key,
-                        l.subject
-                    );
+                    out!("  {} {} {}", short(&l.sha), l.issue_key, l.subject);
                 }
                 if !o.unknown_keys.is_empty() {
                     out!("Unknown issue keys: {}", o.unknown_keys.join(", "));
@@ -327,6 +322,11 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
             })
         }
     }
+}
+
+/// A commit id as people read it.
+fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
 }
 
 pub fn print_branch(o: &BranchOutput) {
@@ -471,11 +471,7 @@ pub async fn hook(svc: &Service, run: HookRun) -> anyhow::Result<()> {
         HookRun::CommitMsg { file } => svc.add_issue_trailer(&cwd, &file).await.map(|_| ()),
         HookRun::PostCommit => svc.link_head_commit(&cwd).await.map(|linked| {
             for l in linked {
-                eprintln!(
-                    "lazypm: linked {} to {}",
-                    &l.sha[..l.sha.len().min(7)],
-                    l.issue_key
-                );
+                eprintln!("lazypm: linked {} to {}", short(&l.sha), l.issue_key);
             }
         }),
     };

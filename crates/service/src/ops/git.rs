@@ -25,7 +25,7 @@ use crate::audit::Write;
 use crate::{Result, Service, ServiceError};
 
 /// The remote used when none is named.
-const DEFAULT_REMOTE: &str = "origin";
+pub(crate) const DEFAULT_REMOTE: &str = "origin";
 /// Set while lazypm itself commits, so its post-commit hook leaves the linking to it.
 pub const COMMITTING_ENV: &str = "LAZYPM_COMMITTING";
 
@@ -337,13 +337,25 @@ fn remote_name(given: &Option<String>) -> Result<String> {
     }
 }
 
-fn branch_arg(field: &str, given: &Option<String>) -> Result<Option<String>> {
+pub(crate) fn branch_arg(field: &str, given: &Option<String>) -> Result<Option<String>> {
     match given.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(b) if b.starts_with('-') || b.contains(char::is_whitespace) || b.len() > 250 => Err(
             ServiceError::invalid(field, format!("'{b}' is not a branch name")),
         ),
         Some(b) => Ok(Some(b.to_string())),
+    }
+}
+
+/// A count limit between 1 and `max`, `default` when not given.
+fn limit_in(given: Option<u32>, default: usize, max: u32) -> Result<usize> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ServiceError::invalid(
+            "limit",
+            format!("{n} is out of range: between 1 and {max}"),
+        )),
     }
 }
 
@@ -491,8 +503,26 @@ impl Service {
         self.open_repo(project, None).await
     }
 
+    /// The project named (or the context's), read in its own short transaction.
+    async fn project(&self, named: Option<&str>) -> Result<Project> {
+        let mut tx = self.read().await?;
+        self.resolve_project(&mut *tx, named).await
+    }
+
+    /// The project named (or the context's) and the repository work without an issue happens in.
+    async fn project_place(&self, named: Option<&str>) -> Result<Place> {
+        let project = self.project(named).await?;
+        self.open_project_repo(project).await
+    }
+
+    /// The issue whose branch `branch` is, in the project.
+    async fn branch_owner(&self, project_id: i64, branch: &str) -> Result<Option<Issue>> {
+        let mut tx = self.read().await?;
+        Ok(tx.issue_by_branch(project_id, branch).await?)
+    }
+
     /// An issue and the place its work lives.
-    async fn issue_place(&self, key: &str) -> Result<(Issue, Place)> {
+    pub(crate) async fn issue_place(&self, key: &str) -> Result<(Issue, Place)> {
         let mut tx = self.read().await?;
         let issue = load_issue(&mut *tx, "issue_key", key).await?;
         let project = tx.project_by_key(&issue.project).await?.ok_or_else(|| {
@@ -729,9 +759,7 @@ impl Service {
     /// Links the commit HEAD points at in the repository at `dir` (the post-commit hook).
     pub async fn link_head_commit(&self, dir: &Path) -> Result<Vec<SyncedCommit>> {
         let repo = Repo::open_with(dir, self.ctx.git.clone()).await?;
-        let mut tx = self.read().await?;
-        let project = self.resolve_project(&mut *tx, None).await?;
-        drop(tx);
+        let project = self.project(None).await?;
         let head = repo.head_commit().await?;
         Ok(self.link_commits(&project, &[head]).await?.0)
     }
@@ -739,10 +767,10 @@ impl Service {
     /// The commit-msg hook: adds `PM: KEY` to the message in `file` when the
     /// checked-out branch belongs to an issue. Returns the issue's key.
     pub async fn add_issue_trailer(&self, dir: &Path, file: &Path) -> Result<Option<String>> {
-        let Some(key) = self.issue_on_branch(dir).await? else {
+        let repo = Repo::open_with(dir, self.ctx.git.clone()).await?;
+        let Some(key) = self.issue_on_repo_branch(&repo).await? else {
             return Ok(None);
         };
-        let repo = Repo::open_with(dir, self.ctx.git.clone()).await?;
         repo.add_trailer_to_file(file, "PM", &key).await?;
         Ok(Some(key))
     }
@@ -750,15 +778,15 @@ impl Service {
     /// The issue whose branch is checked out in the repository at `dir`, if any.
     pub async fn issue_on_branch(&self, dir: &Path) -> Result<Option<String>> {
         let repo = Repo::open_with(dir, self.ctx.git.clone()).await?;
+        self.issue_on_repo_branch(&repo).await
+    }
+
+    async fn issue_on_repo_branch(&self, repo: &Repo) -> Result<Option<String>> {
         let Some(branch) = repo.current_branch().await? else {
             return Ok(None);
         };
-        let mut tx = self.read().await?;
-        let project = self.resolve_project(&mut *tx, None).await?;
-        Ok(tx
-            .issue_by_branch(project.id, &branch)
-            .await?
-            .map(|i| i.key))
+        let project = self.project(None).await?;
+        Ok(self.branch_owner(project.id, &branch).await?.map(|i| i.key))
     }
 }
 
@@ -771,21 +799,11 @@ impl Service {
                 let (issue, place) = self.issue_place(k).await?;
                 (place, Some(issue))
             }
-            None => {
-                let mut tx = self.read().await?;
-                let project = self
-                    .resolve_project(&mut *tx, input.project_id.as_deref())
-                    .await?;
-                drop(tx);
-                (self.open_project_repo(project).await?, None)
-            }
+            None => (self.project_place(input.project_id.as_deref()).await?, None),
         };
         let status = place.repo.status().await?;
         let issue = match &status.branch {
-            Some(b) => {
-                let mut tx = self.read().await?;
-                tx.issue_by_branch(place.project.id, b).await?
-            }
+            Some(b) => self.branch_owner(place.project.id, b).await?,
             None => None,
         };
         let files = status
@@ -886,14 +904,11 @@ impl Service {
                 })?;
                 (place, name, Some(issue))
             }
-            (None, Some(b)) => {
-                let mut tx = self.read().await?;
-                let project = self
-                    .resolve_project(&mut *tx, input.project_id.as_deref())
-                    .await?;
-                drop(tx);
-                (self.open_project_repo(project).await?, b, None)
-            }
+            (None, Some(b)) => (
+                self.project_place(input.project_id.as_deref()).await?,
+                b,
+                None,
+            ),
         };
         let previous = place.repo.current_branch().await?;
         place
@@ -902,10 +917,7 @@ impl Service {
             .await?;
         let issue = match issue {
             Some(i) => Some(i),
-            None => {
-                let mut tx = self.read().await?;
-                tx.issue_by_branch(place.project.id, &name).await?
-            }
+            None => self.branch_owner(place.project.id, &name).await?,
         };
         Ok(SwitchBranchOutput {
             branch: name,
@@ -926,9 +938,7 @@ impl Service {
         let (issue, place) = self.issue_place(&input.issue_key).await?;
         let repo = &place.repo;
         let branch = repo.require_branch().await?;
-        let mut tx = self.read().await?;
-        let owner = tx.issue_by_branch(place.project.id, &branch).await?;
-        drop(tx);
+        let owner = self.branch_owner(place.project.id, &branch).await?;
         if let Some(other) = owner.filter(|o| o.id != issue.id) {
             return Err(ServiceError::conflict(format!(
                 "the checked-out branch {branch} belongs to {}, not {}: switch with pm_switch_branch issue_key {} first",
@@ -1090,17 +1100,10 @@ impl Service {
                 reviewers,
                 draft: input.draft.unwrap_or(false),
             };
+            // gh when it is ready, else the GitHub API with a token, else a compare URL.
             let gh = self.gh();
-            match gh.ready(repo.root()).await {
-                Ok(()) => {
-                    let pr = gh.create_pull_request(repo.root(), &spec).await?;
-                    out.pull_request_created = pr.created;
-                    opened = Some(PullRequest {
-                        url: pr.url,
-                        number: pr.number,
-                        state: Some(if spec.draft { "draft" } else { "open" }.to_string()),
-                    });
-                }
+            let made = match gh.ready(repo.root()).await {
+                Ok(()) => Some(gh.create_pull_request(repo.root(), &spec).await?),
                 Err(gh_reason) => {
                     let location = repo
                         .remote_url(&remote)
@@ -1114,13 +1117,7 @@ impl Service {
                             .then(|| GitHubApi::new(self.ctx.github_api.clone(), token.clone()))
                     });
                     if let (Some(api), Some(loc)) = (&api, &location) {
-                        let pr = api.create_pull_request(repo.root(), loc, &spec).await?;
-                        out.pull_request_created = pr.created;
-                        opened = Some(PullRequest {
-                            url: pr.url,
-                            number: pr.number,
-                            state: Some(if spec.draft { "draft" } else { "open" }.to_string()),
-                        });
+                        Some(api.create_pull_request(repo.root(), loc, &spec).await?)
                     } else {
                         let reason = if self.ctx.github_token.is_some() {
                             format!("{gh_reason}, and remote {remote} is not on GitHub")
@@ -1136,8 +1133,17 @@ impl Service {
                                 "no pull request was opened: {reason}, and remote {remote} is not on a forge lazypm knows; open one on your forge with pr_title and pr_body"
                             ),
                         });
+                        None
                     }
                 }
+            };
+            if let Some(pr) = made {
+                out.pull_request_created = pr.created;
+                opened = Some(PullRequest {
+                    url: pr.url,
+                    number: pr.number,
+                    state: Some(if spec.draft { "draft" } else { "open" }.to_string()),
+                });
             }
             out.pr_title = Some(spec.title);
             out.pr_body = Some(spec.body);
@@ -1174,14 +1180,7 @@ impl Service {
                 let (issue, place) = self.issue_place(k).await?;
                 (place, Some(issue.key))
             }
-            None => {
-                let mut tx = self.read().await?;
-                let project = self
-                    .resolve_project(&mut *tx, input.project_id.as_deref())
-                    .await?;
-                drop(tx);
-                (self.open_project_repo(project).await?, None)
-            }
+            None => (self.project_place(input.project_id.as_deref()).await?, None),
         };
         let message = match (&key, &note) {
             (Some(k), Some(n)) => format!("lazypm {k}: {n}"),
@@ -1217,16 +1216,7 @@ impl Service {
     }
 
     pub async fn pm_git_log(&self, input: GitLogInput) -> Result<GitLogOutput> {
-        let limit = match input.limit {
-            None => 50,
-            Some(n @ 1..=500) => n as usize,
-            Some(n) => {
-                return Err(ServiceError::invalid(
-                    "limit",
-                    format!("{n} is out of range: between 1 and 500"),
-                ));
-            }
-        };
+        let limit = limit_in(input.limit, 50, 500)?;
         let mut tx = self.read().await?;
         let issue = load_issue(&mut *tx, "issue_key", &input.issue_key).await?;
         let project = tx.project_by_key(&issue.project).await?;
@@ -1418,21 +1408,8 @@ impl Service {
     }
 
     pub async fn pm_sync_commits(&self, input: SyncCommitsInput) -> Result<SyncCommitsOutput> {
-        let limit = match input.limit {
-            None => 2000,
-            Some(n @ 1..=50_000) => n as usize,
-            Some(n) => {
-                return Err(ServiceError::invalid(
-                    "limit",
-                    format!("{n} is out of range: between 1 and 50000"),
-                ));
-            }
-        };
-        let mut tx = self.read().await?;
-        let project = self
-            .resolve_project(&mut *tx, input.project_id.as_deref())
-            .await?;
-        drop(tx);
+        let limit = limit_in(input.limit, 2000, 50_000)?;
+        let project = self.project(input.project_id.as_deref()).await?;
         // The project's repository, then each submodule that has its own.
         let mut roots: Vec<PathBuf> = vec![PathBuf::from(&project.path)];
         for s in &project.metadata.submodules {

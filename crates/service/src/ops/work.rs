@@ -29,7 +29,7 @@ pub struct UpdateStatusInput {
     pub version: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartWorkInput {
     pub issue_key: String,
@@ -245,6 +245,7 @@ impl Service {
                 "base_branch and uncommitted apply only with create_branch: true",
             ));
         }
+        let base = super::git::branch_arg("base_branch", &input.base_branch)?;
         let branch = if with_branch {
             // Check that the start would succeed before touching git, then make
             // the branch, then start for real: a refused start leaves no branch,
@@ -261,38 +262,13 @@ impl Service {
             )
             .await?;
             drop(dry);
-            let issue = {
-                let mut tx = self.read().await?;
-                load_issue(&mut *tx, "issue_key", &input.issue_key).await?
-            };
-            let project = {
-                let mut tx = self.read().await?;
-                tx.project_by_key(&issue.project).await?.ok_or_else(|| {
-                    ServiceError::not_found(format!("project {} not found", issue.project))
-                })?
-            };
-            let place = self.open_repo(project, Some(&issue)).await?;
-            let remote = "origin";
-            let base = input
-                .base_branch
-                .as_deref()
-                .map(str::trim)
-                .filter(|b| !b.is_empty())
-                .map(str::to_string);
-            if let Some(b) = &base
-                && (b.starts_with('-') || b.contains(char::is_whitespace))
-            {
-                return Err(ServiceError::invalid(
-                    "base_branch",
-                    format!("'{b}' is not a branch name"),
-                ));
-            }
+            let (issue, place) = self.issue_place(&input.issue_key).await?;
             let out = self
                 .ensure_branch(
                     &issue,
                     &place,
                     base,
-                    remote,
+                    super::git::DEFAULT_REMOTE,
                     input.uncommitted.unwrap_or_default(),
                 )
                 .await?;
