@@ -7,6 +7,7 @@ mod render;
 mod schema;
 mod selection;
 mod server;
+mod stdio;
 
 pub use selection::{Selection, SelectionError};
 pub use server::LazypmServer;
@@ -23,13 +24,28 @@ use rmcp::ServiceExt;
 /// Only JSON-RPC goes to stdout; logs go to stderr.
 pub async fn serve_stdio(service: Service, selection: Selection) -> std::io::Result<()> {
     let server = LazypmServer::new(service, selection);
+    let (ours, theirs) = tokio::io::duplex(1 << 16);
+    let (from_server, to_server) = tokio::io::split(ours);
+    let (answers, answered) = tokio::sync::mpsc::unbounded_channel();
+    let input = tokio::spawn(stdio::frame_input(tokio::io::stdin(), to_server, answers));
+    let output = tokio::spawn(stdio::merge_output(
+        from_server,
+        answered,
+        tokio::io::stdout(),
+    ));
     let running = server
-        .serve(rmcp::transport::stdio())
+        .serve(tokio::io::split(theirs))
         .await
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    running
-        .waiting()
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(())
+        .map_err(|e| std::io::Error::other(e.to_string()));
+    let result = match running {
+        Ok(running) => running
+            .waiting()
+            .await
+            .map(|_| ())
+            .map_err(|e| std::io::Error::other(e.to_string())),
+        Err(e) => Err(e),
+    };
+    input.abort();
+    let _ = output.await;
+    result
 }
