@@ -27,16 +27,27 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn data_dir(&self) -> PathBuf {
+    /// The data directory: `--data-dir`, else `$XDG_DATA_HOME/lazypm`, else
+    /// `$HOME/.local/share/lazypm`. Never a directory relative to wherever
+    /// the command happens to run.
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
         if let Some(d) = &self.data_dir {
-            return d.clone();
+            return Ok(d.clone());
         }
-        let base = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join("lazypm")
+        let absolute = |name: &str| {
+            std::env::var_os(name)
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+        };
+        absolute("XDG_DATA_HOME")
+            .or_else(|| absolute("HOME").map(|h| h.join(".local/share")))
+            .map(|base| base.join("lazypm"))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no data directory: HOME is unset or not an absolute path, and so is XDG_DATA_HOME; \
+                     set LAZYPM_DATA_DIR (or pass --data-dir DIR) to say where lazypm keeps its data"
+                )
+            })
     }
 
     pub fn actor(&self) -> String {
@@ -62,9 +73,10 @@ impl Settings {
 
     /// Opens the store and builds the service for this invocation.
     pub async fn service(&self) -> anyhow::Result<Service> {
-        let dir = self.data_dir();
+        let dir = self.data_dir()?;
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        keep_out_of_git(&dir);
         let url = match &self.database_url {
             Some(u) => u.clone(),
             None => format!("sqlite://{}", dir.join("lazypm.db").display()),
@@ -78,11 +90,28 @@ impl Settings {
             github_api: env_text("LAZYPM_GITHUB_API"),
             ..Context::default()
         };
-        Ok(Service::new(
-            store,
-            EventSink::new(dir.join("events.jsonl")),
-            ctx,
-        ))
+        let sink = EventSink::new(dir.join("events.jsonl"));
+        match Service::open(store.clone(), sink, ctx).await {
+            Ok(svc) => Ok(svc),
+            Err(e) => {
+                store.close().await;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// A data directory inside a repository must never be committed or
+/// stashed: it carries a `.gitignore` that ignores everything in it.
+fn keep_out_of_git(dir: &std::path::Path) {
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists()
+        && let Err(e) = std::fs::write(
+            &ignore,
+            "# lazypm's data directory: the database and audit trail, never committed.\n*\n",
+        )
+    {
+        tracing::debug!(error = %e, "cannot write the data directory's .gitignore");
     }
 }
 

@@ -100,10 +100,16 @@ struct McpArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // An MCP session serves calls concurrently: one slow call must not hold
+    // up the others. Every other command does one thing and needs one thread.
+    let mut builder = if matches!(cli.command, Command::Mcp(_)) {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -130,59 +136,69 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.settings.json;
-    match cli.command {
+    let svc = match &cli.command {
         Command::Tools => {
             render::tools(json);
-            Ok(())
+            return Ok(());
         }
-        Command::Bench(args) => bench::run(args).await,
+        Command::Bench(_) => None,
         Command::Mcp(args) => {
-            let split = |v: &Option<String>| {
-                v.as_deref()
-                    .map(lazypm_mcp::Selection::split)
-                    .unwrap_or_default()
-            };
-            let selection = lazypm_mcp::Selection {
-                toolsets: split(&args.toolsets),
-                tools: split(&args.tools),
-                exclude_tools: split(&args.exclude_tools),
-                read_only: args.read_only,
-            };
             // Refuse a bad selection before speaking MCP: the client shows stderr.
-            selection.resolve()?;
-            let svc = cli.settings.service_for_agent().await?;
-            lazypm_mcp::serve_stdio(svc, selection).await?;
+            mcp_selection(args).resolve()?;
+            Some(cli.settings.service_for_agent().await?)
+        }
+        // A hook must never stop a commit: even a store that cannot open is only reported.
+        Command::Hook(_) => match cli.settings.service().await {
+            Ok(svc) => Some(svc),
+            Err(e) => {
+                eprintln!("lazypm: {e:#}");
+                return Ok(());
+            }
+        },
+        _ => Some(cli.settings.service().await?),
+    };
+    let Some(svc) = svc else {
+        return match cli.command {
+            Command::Bench(args) => bench::run(args).await,
+            _ => Ok(()),
+        };
+    };
+    let result = run_with(&svc, cli, json).await;
+    // Closing folds SQLite's WAL back into the database file.
+    svc.close().await;
+    result
+}
+
+async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Mcp(args) => {
+            lazypm_mcp::serve_stdio(svc.clone(), mcp_selection(&args)).await?;
             Ok(())
         }
-        Command::Git(command) => {
-            let svc = cli.settings.service().await?;
-            gitcmd::run(&svc, command, json).await
-        }
-        Command::Hooks(command) => {
-            let svc = cli.settings.service().await?;
-            gitcmd::hooks(&svc, command, &cli.settings).await
-        }
-        Command::Hook(run) => {
-            // A hook must never stop a commit: even a store that cannot open is only reported.
-            match cli.settings.service().await {
-                Ok(svc) => gitcmd::hook(&svc, run).await,
-                Err(e) => {
-                    eprintln!("lazypm: {e:#}");
-                    Ok(())
-                }
-            }
-        }
+        Command::Git(command) => gitcmd::run(svc, command, json).await,
+        Command::Hooks(command) => gitcmd::hooks(svc, command, &cli.settings).await,
+        Command::Hook(run) => gitcmd::hook(svc, run).await,
         Command::Call { tool, args } => {
             let args = read_args(args)?;
-            let svc = cli.settings.service().await?;
             let out = svc.call(&tool, args).await?;
             out!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
-        command => {
-            let svc = cli.settings.service().await?;
-            commands::run(&svc, command, json).await
-        }
+        command => commands::run(svc, command, json).await,
+    }
+}
+
+fn mcp_selection(args: &McpArgs) -> lazypm_mcp::Selection {
+    let split = |v: &Option<String>| {
+        v.as_deref()
+            .map(lazypm_mcp::Selection::split)
+            .unwrap_or_default()
+    };
+    lazypm_mcp::Selection {
+        toolsets: split(&args.toolsets),
+        tools: split(&args.tools),
+        exclude_tools: split(&args.exclude_tools),
+        read_only: args.read_only,
     }
 }
 

@@ -1,81 +1,272 @@
 //! The audit trail: events are written in the operation's transaction and,
 //! after commit, appended to `events.jsonl` (one JSON object per line).
 
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{BufRead as _, BufReader, Seek as _, SeekFrom, Write as _};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lazypm_domain::Event;
-use lazypm_store::Tx;
+use lazypm_store::{Store, Tx};
 use serde_json::Value;
 
 use crate::{Result, Service};
 
 /// Appends committed events to a JSON-lines file. `None` path: no file (tests of the store alone).
+///
+/// The file is kept equal to the `events` table across crashes: every writer
+/// holds a shared lock on the file from before its transaction begins until
+/// its events are appended, and [`EventSink::repair`] takes the lock
+/// exclusively, so it never mistakes an event still on its way for a lost one.
 pub struct EventSink {
     path: Option<PathBuf>,
-    file: Mutex<Option<File>>,
 }
+
+/// How long a writer or the repair waits for the file's lock before going on
+/// without it (the events table stays complete either way).
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// The `meta` key recording how far the file is known complete: `SEQ OFFSET`.
+const MARK: &str = "events_jsonl_mark";
+
+/// Advance the mark once this many lines follow it, so start-up reads stay short.
+const MARK_EVERY: usize = 1000;
 
 impl EventSink {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: Some(path.into()),
-            file: Mutex::new(None),
         }
     }
 
     pub fn disabled() -> Self {
-        Self {
-            path: None,
-            file: Mutex::new(None),
-        }
+        Self { path: None }
     }
 
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
+    fn open(&self) -> Option<File> {
+        let path = self.path.as_ref()?;
+        match OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+        {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot open events.jsonl; events stay in the database only");
+                None
+            }
+        }
+    }
+
+    /// The file, locked shared: held by a writer from before its transaction
+    /// begins until its events are appended.
+    async fn writer(&self) -> Option<File> {
+        let file = self.open()?;
+        lock(&file, false).await;
+        Some(file)
+    }
+
     /// Appends events, one line each, in a single write so concurrent
     /// writers (other processes) never interleave within a line.
-    fn append(&self, events: &[Event]) {
-        let Some(path) = &self.path else { return };
+    fn append(&self, file: Option<File>, events: &[Event]) {
         if events.is_empty() {
             return;
         }
+        let Some(mut file) = file.or_else(|| self.open()) else {
+            return;
+        };
         let mut buf = Vec::with_capacity(256 * events.len());
         for e in events {
             if serde_json::to_writer(&mut buf, e).is_ok() {
                 buf.push(b'\n');
             }
         }
-        let mut guard = match self.file.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if guard.is_none() {
-            match OpenOptions::new().create(true).append(true).open(path) {
-                Ok(f) => *guard = Some(f),
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "cannot open events.jsonl; events stay in the database only");
-                    return;
-                }
-            }
-        }
-        if let Some(f) = guard.as_mut()
-            && let Err(e) = f.write_all(&buf)
-        {
-            tracing::warn!(path = %path.display(), error = %e, "cannot append to events.jsonl");
+        if let Err(e) = file.write_all(&buf) {
+            tracing::warn!(error = %e, "cannot append to events.jsonl");
         }
     }
+
+    /// Makes the file hold every event of the table: cuts a torn last line
+    /// and appends, in order and once, the events a process killed between
+    /// commit and append left out. Returns how many were appended.
+    pub async fn repair(&self, store: &dyn Store) -> Result<usize> {
+        if self.path.is_none() || store.is_read_only() {
+            return Ok(0);
+        }
+        // First without any lock: the usual answer is that nothing is missing.
+        let mut tx = store.begin_read().await?;
+        let mark = Mark::read(&mut *tx).await?;
+        let Some(file) = self.open() else {
+            return Ok(0);
+        };
+        let tail = Tail::read(&file, mark.offset)?;
+        let pending = tx.events_after(mark.seq, i64::MAX).await?;
+        drop(tx);
+        if tail.whole && pending.iter().all(|(_, e)| tail.ids.contains(&e.id)) {
+            if tail.ids.len() >= MARK_EVERY {
+                self.advance(store, &file, &pending, mark).await?;
+            }
+            return Ok(0);
+        }
+        // Something is missing or torn: look again with no writer in flight.
+        lock(&file, true).await;
+        let mut tx = store.begin_read().await?;
+        let mark = Mark::read(&mut *tx).await?;
+        let mut tail = Tail::read(&file, mark.offset)?;
+        let pending = tx.events_after(mark.seq, i64::MAX).await?;
+        drop(tx);
+        if !tail.whole {
+            tracing::warn!(
+                at = tail.end,
+                "events.jsonl ends in a torn line; cutting it"
+            );
+            file.set_len(tail.end)?;
+            tail.whole = true;
+        }
+        let missing: Vec<Event> = pending
+            .iter()
+            .filter(|(_, e)| !tail.ids.contains(&e.id))
+            .map(|(_, e)| e.clone())
+            .collect();
+        if !missing.is_empty() {
+            tracing::warn!(
+                count = missing.len(),
+                "events.jsonl lacked committed events; appending them"
+            );
+            self.append(file.try_clone().ok(), &missing);
+        }
+        self.advance(store, &file, &pending, mark).await?;
+        Ok(missing.len())
+    }
+
+    /// Moves the mark past every pending event, all now in the file.
+    async fn advance(
+        &self,
+        store: &dyn Store,
+        file: &File,
+        pending: &[(i64, Event)],
+        mark: Mark,
+    ) -> Result<()> {
+        let Some((seq, _)) = pending.last() else {
+            return Ok(());
+        };
+        let offset = file.metadata()?.len();
+        let mut tx = store.begin_write().await?;
+        // Another process may have moved it further meanwhile.
+        if Mark::read(&mut *tx).await?.seq == mark.seq {
+            tx.set_meta(MARK, &format!("{seq} {offset}")).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes the file's lock, shared or exclusive, waiting at most [`LOCK_WAIT`].
+async fn lock(file: &File, exclusive: bool) {
+    let started = std::time::Instant::now();
+    loop {
+        let tried = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match tried {
+            Ok(()) => return,
+            Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot lock events.jsonl; going on without the lock");
+                return;
+            }
+        }
+    }
+}
+
+/// Every event up to `seq` is in the file, whose first `offset` bytes hold them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    seq: i64,
+    offset: u64,
+}
+
+impl Mark {
+    async fn read(tx: &mut dyn Tx) -> Result<Mark> {
+        let text = tx.meta(MARK).await?.unwrap_or_default();
+        let mut parts = text.split_whitespace().map(str::parse::<i64>);
+        match (parts.next(), parts.next()) {
+            (Some(Ok(seq)), Some(Ok(offset))) => Ok(Mark {
+                seq,
+                offset: u64::try_from(offset).unwrap_or(0),
+            }),
+            _ => Ok(Mark::default()),
+        }
+    }
+}
+
+/// The event ids in the file after an offset.
+struct Tail {
+    ids: HashSet<String>,
+    /// Whether the file ends with a whole line (or is empty).
+    whole: bool,
+    /// Where the last whole line ends.
+    end: u64,
+}
+
+impl Tail {
+    fn read(file: &File, offset: u64) -> Result<Tail> {
+        let len = file.metadata()?.len();
+        // A file shorter than the mark was replaced or cut: read it all.
+        let offset = if offset > len { 0 } else { offset };
+        let mut reader = BufReader::new(file);
+        reader.seek(SeekFrom::Start(offset))?;
+        let mut ids = HashSet::new();
+        let mut line = Vec::new();
+        let mut end = offset;
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
+                break;
+            }
+            if line.last() != Some(&b'\n') {
+                return Ok(Tail {
+                    ids,
+                    whole: false,
+                    end,
+                });
+            }
+            end += n as u64;
+            if let Ok(IdOnly { id }) = serde_json::from_slice(&line) {
+                ids.insert(id);
+            }
+        }
+        Ok(Tail {
+            ids,
+            whole: true,
+            end,
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: String,
 }
 
 /// A write transaction that collects the events it records.
 pub(crate) struct Write<'s> {
     tx: Box<dyn Tx>,
+    /// events.jsonl, locked shared until the events are appended.
+    file: Option<File>,
     events: Vec<Event>,
     svc: &'s Service,
     pub now: DateTime<Utc>,
@@ -83,8 +274,10 @@ pub(crate) struct Write<'s> {
 
 impl Service {
     pub(crate) async fn write(&self) -> Result<Write<'_>> {
+        let file = self.sink.writer().await;
         Ok(Write {
             tx: self.store.begin_write().await?,
+            file,
             events: Vec::new(),
             svc: self,
             now: Utc::now(),
@@ -127,7 +320,7 @@ impl Write<'_> {
     /// Commits, then mirrors the events to `events.jsonl`.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
-        self.svc.sink.append(&self.events);
+        self.svc.sink.append(self.file, &self.events);
         Ok(())
     }
 }

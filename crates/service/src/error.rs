@@ -21,6 +21,9 @@ pub enum ServiceError {
     /// The store failed; nothing was changed.
     #[error("{0}")]
     Store(StoreError),
+    /// lazypm itself failed (a file it keeps, an output it could not write).
+    #[error("{message}")]
+    Internal { message: String },
 }
 
 impl ServiceError {
@@ -43,7 +46,14 @@ impl ServiceError {
         }
     }
 
-    /// A stable code for machines: `invalid_input`, `not_found`, `conflict`, `git`, `internal`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ServiceError::Internal {
+            message: message.into(),
+        }
+    }
+
+    /// A stable code for machines: `invalid_input`, `not_found`, `conflict`,
+    /// `git`, `read_only`, `internal`.
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Invalid { .. } => "invalid_input",
@@ -52,7 +62,8 @@ impl ServiceError {
             ServiceError::Git { .. } => "git",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Duplicate(_)) => "conflict",
-            ServiceError::Store(_) => "internal",
+            ServiceError::Store(StoreError::ReadOnly(_)) => "read_only",
+            ServiceError::Store(_) | ServiceError::Internal { .. } => "internal",
         }
     }
 
@@ -80,6 +91,12 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(message) => ServiceError::Conflict { message },
             other => ServiceError::Store(other),
         }
+    }
+}
+
+impl From<std::io::Error> for ServiceError {
+    fn from(e: std::io::Error) -> Self {
+        ServiceError::internal(format!("events.jsonl: {e}"))
     }
 }
 

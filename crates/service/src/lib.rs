@@ -62,6 +62,23 @@ impl Service {
         }
     }
 
+    /// The service over an opened store: first brings `events.jsonl` level
+    /// with the events table (what a killed process left out is appended).
+    pub async fn open(store: Arc<dyn Store>, sink: EventSink, ctx: Context) -> Result<Self> {
+        let svc = Self::new(store, sink, ctx);
+        let appended = svc.sink.repair(svc.store.as_ref()).await?;
+        if appended > 0 {
+            tracing::info!(appended, "events.jsonl repaired from the events table");
+        }
+        Ok(svc)
+    }
+
+    /// Closes the store (on SQLite, folding the WAL back into the database
+    /// file). Call once, when the process is done with the service.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     /// The same service acting for another caller.
     pub fn with_context(&self, ctx: Context) -> Self {
         Self {

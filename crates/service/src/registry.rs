@@ -82,7 +82,7 @@ macro_rules! operations {
                 $(stringify!($name) => {
                     let input: $input = parse_input(args)?;
                     let output = svc.$name(input).await?;
-                    serde_json::to_value(output).map_err(|e| ServiceError::invalid("output", e.to_string()))
+                    serde_json::to_value(output).map_err(|e| ServiceError::internal(format!("{tool}: its result could not be written as JSON: {e}")))
                 })*
                 _ => Err(unknown_tool(tool)),
             }

@@ -16,6 +16,12 @@ pub enum StoreError {
     /// The request needs something this build does not provide.
     #[error("{0}")]
     Unsupported(String),
+    /// The database URL names nothing lazypm can keep data in.
+    #[error("{0}")]
+    BadUrl(String),
+    /// The store can be read but not changed.
+    #[error("{0}")]
+    ReadOnly(String),
     #[error("cannot open the database at {path}: {message}")]
     Open { path: String, message: String },
     #[error("database error: {0}")]

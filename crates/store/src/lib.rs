@@ -3,6 +3,7 @@
 //! and its own `migrations/` folder. Nothing outside a backend writes SQL.
 
 mod error;
+mod location;
 mod query;
 pub mod sqlite;
 
@@ -15,6 +16,7 @@ use lazypm_domain::{
 };
 
 pub use error::StoreError;
+pub use location::Location;
 pub use query::{
     Candidate, CandidateQuery, Counts, Cursor, CursorValue, IssueDetail, IssueQuery, SearchHit,
     SearchQuery, SprintSummary,
@@ -22,19 +24,18 @@ pub use query::{
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Opens the store named by `url` (`sqlite://path` or a plain path), creating
-/// and migrating it as needed.
+/// Opens the store named by `url` (`sqlite://path`, `sqlite:path` or a plain
+/// path), creating and migrating it as needed. Anything else is refused,
+/// naming the accepted forms.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(
+    match Location::parse(url)? {
+        Location::Postgres(_) => Err(StoreError::Unsupported(
             "PostgreSQL support arrives in a later release; use a sqlite:// URL or leave the database URL unset for the embedded store".into(),
-        ));
+        )),
+        Location::Sqlite { path, read_only } => {
+            Ok(Arc::new(sqlite::SqliteStore::open(&path, read_only).await?))
+        }
     }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
 }
 
 /// A store: hands out transactions.
@@ -47,6 +48,11 @@ pub trait Store: Send + Sync {
     async fn begin_read(&self) -> Result<Box<dyn Tx>>;
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Whether every write is refused (a file that cannot be written, or `mode=ro`).
+    fn is_read_only(&self) -> bool;
+    /// Closes every connection; on SQLite the last one out folds the WAL
+    /// back into the database file. Call once, on the way out.
+    async fn close(&self);
 }
 
 /// One open transaction, with every repository's operations. Dropping it
@@ -171,6 +177,14 @@ pub trait Events {
     async fn insert_event(&mut self, event: &Event, issue_key: Option<&str>) -> Result<()>;
     /// Events of an issue and its tasks, oldest first.
     async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>>;
+    /// Events of an issue and its tasks after sequence number `after` (0: from
+    /// the start), oldest first, each with its sequence number.
+    async fn issue_events_after(
+        &mut self,
+        issue_key: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Event)>>;
     /// A project's events, newest first.
     async fn recent_events(
         &mut self,
@@ -178,4 +192,12 @@ pub trait Events {
         since: Option<DateTime<Utc>>,
         limit: i64,
     ) -> Result<Vec<Event>>;
+    /// Every event after sequence number `after`, in order, each with its
+    /// sequence number (the order in which their transactions committed).
+    async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, Event)>>;
+    /// The highest sequence number recorded (0 when there is none).
+    async fn last_event_seq(&mut self) -> Result<i64>;
+    /// A fact about the store itself (see the `meta` table).
+    async fn meta(&mut self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
 }

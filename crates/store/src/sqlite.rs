@@ -34,40 +34,199 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// A SQLite database file.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Set when the file can only be read: why, for the refusal of every write.
+    read_only: Option<String>,
 }
 
+/// The first 16 bytes of every SQLite database file.
+const HEADER: &[u8; 16] = b"SQLite format 3\0";
+
 impl SqliteStore {
-    /// Opens (creating if missing) and migrates the database at `path`.
-    pub async fn open(path: &str) -> Result<Self> {
+    /// Opens and migrates the database at `path`, creating it when it does
+    /// not exist. An existing file that is empty or not a database is
+    /// refused, never initialised over. A file that cannot be written is
+    /// opened read-only (and so is any file when `read_only`).
+    pub async fn open(path: &Path, read_only: bool) -> Result<Self> {
         let open_err = |message: String| StoreError::Open {
-            path: path.to_string(),
+            path: path.display().to_string(),
             message,
         };
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(open_err("it is a directory, not a database file".into()));
+            }
+            Ok(_) => check_header(path).map_err(open_err)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if read_only {
+                    return Err(open_err("no such file (it was asked for read-only)".into()));
+                }
+                create(path).await.map_err(open_err)?;
+            }
+            Err(e) => return Err(open_err(e.to_string())),
         }
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
-            .map_err(|e| open_err(e.to_string()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000");
+        let writable = !read_only
+            && std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .is_ok();
+        if writable {
+            match connect(path, false).await {
+                Ok(pool) => {
+                    migrate(&pool).await.map_err(|e| open_err(e.to_string()))?;
+                    return Ok(Self {
+                        pool,
+                        read_only: None,
+                    });
+                }
+                Err(e) if !is_read_only_error(&e) => return Err(open_err(explain(&e))),
+                Err(_) => {}
+            }
+        }
+        let why = if read_only {
+            "it was opened with mode=ro".to_string()
+        } else {
+            tracing::warn!(path = %path.display(), "the database cannot be written; opened read-only");
+            "the file or its directory cannot be written".to_string()
+        };
+        let pool = connect(path, true)
+            .await
+            .map_err(|e| open_err(explain(&e)))?;
+        check_migrated(&pool).await.map_err(open_err)?;
+        Ok(Self {
+            pool,
+            read_only: Some(format!(
+                "the database at {} is read-only ({why}): it can be read, not changed",
+                path.display()
+            )),
+        })
+    }
+}
+
+/// Refuses a file that is not an SQLite database, naming what it is.
+fn check_header(path: &Path) -> std::result::Result<(), String> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(16).read_to_end(&mut head))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if head.is_empty() {
+        return Err(
+            "it is an empty file, not a lazypm database; lazypm does not initialise \
+            over an existing file: remove it, or point --database-url at another path"
+                .into(),
+        );
+    }
+    if head.as_slice() != HEADER {
+        return Err(
+            "it is not an SQLite database (its first bytes are not the SQLite header); \
+            lazypm leaves it alone: point --database-url at another path"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Makes a new database beside `path` and links it into place only once it
+/// is complete, so no other process ever sees a half-made file. When another
+/// process got there first, its database is kept.
+async fn create(path: &Path) -> std::result::Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create its directory {}: {e}", dir.display()))?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "lazypm.db".into());
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.new-{}-{nonce}", std::process::id()));
+    let result = async {
+        let options = options(&temp, false).create_if_missing(true);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(0)
-            .acquire_timeout(BUSY_TIMEOUT)
+            .max_connections(1)
             .connect_with(options)
             .await
-            .map_err(|e| open_err(e.to_string()))?;
-        migrate(&pool).await.map_err(|e| open_err(e.to_string()))?;
-        Ok(Self { pool })
+            .map_err(|e| explain(&e))?;
+        let migrated = MIGRATOR.run(&pool).await.map_err(|e| e.to_string());
+        pool.close().await;
+        migrated?;
+        match std::fs::hard_link(&temp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(format!("cannot put the new database in place: {e}")),
+        }
     }
+    .await;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = temp.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
+
+fn options(path: &Path, read_only: bool) -> SqliteConnectOptions {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(read_only)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-16000");
+    if read_only {
+        options
+    } else {
+        options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+    }
+}
+
+async fn connect(path: &Path, read_only: bool) -> std::result::Result<SqlitePool, sqlx::Error> {
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(0)
+        .acquire_timeout(BUSY_TIMEOUT)
+        .connect_with(options(path, read_only))
+        .await
+}
+
+fn is_read_only_error(e: &sqlx::Error) -> bool {
+    let text = e.to_string();
+    text.contains("readonly") || text.contains("read-only") || text.contains("unable to open")
+}
+
+/// SQLite's own words, with the likely cause where SQLite gives none.
+fn explain(e: &sqlx::Error) -> String {
+    let text = e.to_string();
+    if text.contains("unable to open database file") {
+        format!(
+            "{text} (check that its directory exists and can be written, and that the path is a file)"
+        )
+    } else {
+        text
+    }
+}
+
+/// A read-only store cannot be migrated: refuse one that needs it.
+async fn check_migrated(pool: &SqlitePool) -> std::result::Result<(), String> {
+    let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| format!("it is not a lazypm database ({e})"))?;
+    if applied.unwrap_or(0) < newest {
+        return Err(
+            "it was made by an older lazypm and is read-only, so it cannot be upgraded: \
+            open it once where it can be written"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// Runs pending migrations. Several processes may open a new file at once;
@@ -89,6 +248,9 @@ async fn migrate(pool: &SqlitePool) -> std::result::Result<(), sqlx::migrate::Mi
 #[async_trait]
 impl Store for SqliteStore {
     async fn begin_write(&self) -> Result<Box<dyn Tx>> {
+        if let Some(why) = &self.read_only {
+            return Err(StoreError::ReadOnly(why.clone()));
+        }
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteTx {
             inner: Inner::Write(tx),
@@ -104,6 +266,16 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
+    }
+
+    async fn close(&self) {
+        // The last connection to close checkpoints the WAL into the database
+        // and removes lazypm.db-wal and lazypm.db-shm.
+        self.pool.close().await;
     }
 }
 

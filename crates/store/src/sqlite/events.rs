@@ -9,6 +9,10 @@ use sqlx::sqlite::SqliteRow;
 use super::{SqliteTx, parse_ts, ts};
 use crate::{Events, Result};
 
+fn numbered(r: &SqliteRow) -> Result<(i64, Event)> {
+    Ok((r.try_get("seq")?, event(r)?))
+}
+
 fn event(r: &SqliteRow) -> Result<Event> {
     Ok(Event {
         id: r.try_get("id")?,
@@ -42,12 +46,25 @@ impl Events for SqliteTx {
     }
 
     async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>> {
-        let rows = sqlx::query("SELECT * FROM events WHERE issue_key = ? ORDER BY seq LIMIT ?")
-            .bind(issue_key)
-            .bind(limit)
-            .fetch_all(self.conn())
-            .await?;
-        rows.iter().map(event).collect()
+        let numbered = self.issue_events_after(issue_key, 0, limit).await?;
+        Ok(numbered.into_iter().map(|(_, e)| e).collect())
+    }
+
+    async fn issue_events_after(
+        &mut self,
+        issue_key: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Event)>> {
+        let rows = sqlx::query(
+            "SELECT * FROM events WHERE issue_key = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(issue_key)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(numbered).collect()
     }
 
     async fn recent_events(
@@ -66,5 +83,40 @@ impl Events for SqliteTx {
         .fetch_all(self.conn())
         .await?;
         rows.iter().map(event).collect()
+    }
+
+    async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, Event)>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(numbered).collect()
+    }
+
+    async fn last_event_seq(&mut self) -> Result<i64> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events")
+            .fetch_one(self.conn())
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    async fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(self.conn())
+            .await?)
+    }
+
+    async fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 }
