@@ -92,6 +92,23 @@ impl IssueKey {
         }
     }
 
+    /// The same key without leading zeros in its number (`PROJ-003` →
+    /// `PROJ-3`), when it has them; the original system wrote keys that way.
+    /// Imported keys with more parts (`LAZY-202509-001`) have no other form.
+    pub fn unpadded(&self) -> Option<IssueKey> {
+        let (project, number) = self.0.split_once('-')?;
+        let trimmed = number.trim_start_matches('0');
+        let padded = number.len() > 1 && trimmed.len() < number.len();
+        (padded && !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()))
+            .then(|| IssueKey(format!("{project}-{trimmed}")))
+    }
+
+    /// The project key and the number of a `KEY-N` key.
+    pub fn parts(&self) -> Option<(&str, i64)> {
+        let (project, number) = self.0.split_once('-')?;
+        Some((project, number.parse().ok()?))
+    }
+
     /// The key allocated for the `number`th issue of a project.
     pub fn new(project: &ProjectKey, number: i64) -> Self {
         Self(format!("{project}-{number}"))
@@ -163,12 +180,31 @@ mod tests {
         assert!(ProjectKey::derive("!!!").is_none());
     }
 
+    impl IssueKey {
+        fn with_number(self, n: i64) -> Self {
+            let (p, _) = self.0.split_once('-').unwrap();
+            IssueKey(format!("{p}-{n}"))
+        }
+    }
+
     #[test]
     fn issue_keys_new_and_imported() {
         let key = IssueKey::new(&ProjectKey::parse("key", "PROJ").unwrap(), 7);
         assert_eq!(key.as_str(), "PROJ-7");
         assert_eq!(IssueKey::parse("issue_key", "proj-7").unwrap(), key);
         assert!(IssueKey::parse("issue_key", "LAZY-202509-001").is_ok());
+        let padded = IssueKey::parse("issue_key", " proj-003 ").unwrap();
+        assert_eq!(padded.as_str(), "PROJ-003");
+        assert_eq!(padded.unpadded().unwrap(), key.clone().with_number(3));
+        assert!(key.unpadded().is_none());
+        assert!(IssueKey::parse("k", "PROJ-0").unwrap().unpadded().is_none());
+        assert!(
+            IssueKey::parse("k", "LAZY-202509-001")
+                .unwrap()
+                .unpadded()
+                .is_none()
+        );
+        assert_eq!(padded.parts(), Some(("PROJ", 3)));
         for bad in ["PROJ", "PROJ-", "-7", "PROJ 7", "PR;J-1", "PROJ-1;rm"] {
             let err = IssueKey::parse("issue_key", bad).unwrap_err();
             assert_eq!(err.field, "issue_key");

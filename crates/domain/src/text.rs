@@ -11,9 +11,33 @@ pub fn required(field: &str, value: &str, max: usize) -> Result<String, DomainEr
     bounded(field, v, max)
 }
 
-/// Refuses `value` when longer than `max` characters; returns it trimmed.
+/// Whether a character may appear in stored text: anything printable, plus
+/// tab and line breaks. NUL, escape and the other control characters are
+/// refused, so no user text can upset a terminal, a search index or a file.
+pub fn allowed_char(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Refuses text holding a control character other than tab and line breaks,
+/// naming the character and where it is.
+pub fn printable(field: &str, value: &str) -> Result<(), DomainError> {
+    match value.chars().enumerate().find(|(_, c)| !allowed_char(*c)) {
+        None => Ok(()),
+        Some((at, c)) => Err(DomainError::new(
+            field,
+            format!(
+                "holds the control character U+{:04X} at character {at}; text may hold printable characters, tabs and line breaks only",
+                c as u32
+            ),
+        )),
+    }
+}
+
+/// Refuses `value` when longer than `max` characters or holding control
+/// characters; returns it trimmed.
 pub fn bounded(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     let v = value.trim();
+    printable(field, v)?;
     let len = v.chars().count();
     if len > max {
         return Err(DomainError::new(
@@ -24,16 +48,39 @@ pub fn bounded(field: &str, value: &str, max: usize) -> Result<String, DomainErr
     Ok(v.to_string())
 }
 
-/// Trims each item and drops empty ones and duplicates, keeping order.
+/// How many items a list field holds at most, unless its operation says otherwise.
+pub const MAX_LIST_ITEMS: usize = 100;
+
+/// Trims each item and drops empty ones and duplicates, keeping order; at
+/// most [`MAX_LIST_ITEMS`] may remain.
 pub fn clean_list(
     field: &str,
     items: &[String],
     max_len: usize,
 ) -> Result<Vec<String>, DomainError> {
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    clean_list_of(field, items, max_len, MAX_LIST_ITEMS)
+}
+
+/// [`clean_list`] with its own maximum number of items. Linear in the number of items.
+pub fn clean_list_of(
+    field: &str,
+    items: &[String],
+    max_len: usize,
+    max_items: usize,
+) -> Result<Vec<String>, DomainError> {
+    let mut seen = std::collections::HashSet::with_capacity(items.len().min(max_items));
+    let mut out: Vec<String> = Vec::with_capacity(items.len().min(max_items));
     for (i, item) in items.iter().enumerate() {
         let v = bounded(&format!("{field}[{i}]"), item, max_len)?;
-        if !v.is_empty() && !out.contains(&v) {
+        if !v.is_empty() && seen.insert(v.clone()) {
+            if out.len() == max_items {
+                return Err(DomainError::new(
+                    field,
+                    format!(
+                        "holds more than {max_items} distinct items; at most {max_items} are allowed"
+                    ),
+                ));
+            }
             out.push(v);
         }
     }
@@ -89,6 +136,26 @@ mod tests {
     #[test]
     fn lists_are_cleaned() {
         let items = vec![" a ".into(), "".into(), "b".into(), "a".into()];
-        assert_eq!(clean_list("labels", &items, 10).unwrap(), vec!["a", "b"]);
+        assert_eq!(
+            clean_list_of("labels", &items, 10, 5).unwrap(),
+            vec!["a", "b"]
+        );
+        let many: Vec<String> = (0..6).map(|i| i.to_string()).collect();
+        let err = clean_list_of("labels", &many, 10, 5).unwrap_err();
+        assert!(err.message.contains("at most 5"), "{}", err.message);
+        let repeated = vec!["x".to_string(); 100_000];
+        assert_eq!(
+            clean_list_of("labels", &repeated, 10, 5).unwrap(),
+            vec!["x"]
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let err = required("title", "a\u{0}b", 10).unwrap_err();
+        assert_eq!(err.field, "title");
+        assert!(err.message.contains("U+0000"), "{}", err.message);
+        assert!(bounded("notes", "x\u{1b}[31m", 20).is_err());
+        assert!(bounded("notes", "tab\there\r\nline", 20).is_ok());
     }
 }

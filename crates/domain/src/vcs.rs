@@ -48,10 +48,22 @@ fn conventional_prefix(subject: &str) -> Option<usize> {
     (ok_kind && ok_rest).then_some(colon + 2)
 }
 
-/// A commit message for `key`: `[pm KEY]` at the front of the subject (after
-/// a conventional-commit prefix, which stays in front) and a `PM: KEY`
-/// trailer, each added only when missing.
-pub fn commit_message(key: &IssueKey, message: &str) -> String {
+/// The conventional-commit type of an issue's commits (a spike's
+/// exploratory work is a chore; an epic's is a feature).
+pub fn commit_type(t: IssueType) -> &'static str {
+    match t {
+        IssueType::Feature | IssueType::Epic => "feat",
+        IssueType::Bug => "fix",
+        IssueType::Refactor => "refactor",
+        IssueType::Chore | IssueType::Spike => "chore",
+    }
+}
+
+/// A commit message for `key`: a subject `[pm KEY] type: text`, where the
+/// conventional type is the message's own (`fix(cli): …`) or else the one
+/// the issue's type implies, and a `PM: KEY` trailer; each added only when
+/// missing.
+pub fn commit_message(key: &IssueKey, issue_type: IssueType, message: &str) -> String {
     let message = message.trim();
     let (subject, body) = match message.split_once('\n') {
         Some((s, b)) => (s.trim_end(), b.trim_matches('\n')),
@@ -62,8 +74,8 @@ pub fn commit_message(key: &IssueKey, message: &str) -> String {
         subject.to_string()
     } else {
         match conventional_prefix(subject) {
-            Some(at) => format!("{}{tag} {}", &subject[..at], &subject[at..]),
-            None => format!("{tag} {subject}"),
+            Some(_) => format!("{tag} {subject}"),
+            None => format!("{tag} {}: {subject}", commit_type(issue_type)),
         }
     };
     let trailer = format!("PM: {key}");
@@ -173,30 +185,40 @@ mod tests {
 
     #[test]
     fn commit_messages_name_their_issue_once() {
+        let feature = IssueType::Feature;
         assert_eq!(
-            commit_message(&key("APP-1"), "Add the parser"),
-            "[pm APP-1] Add the parser\n\nPM: APP-1"
+            commit_message(&key("APP-1"), feature, "Add the parser"),
+            "[pm APP-1] feat: Add the parser\n\nPM: APP-1"
         );
         assert_eq!(
-            commit_message(&key("APP-1"), "feat(cli): add init"),
-            "feat(cli): [pm APP-1] add init\n\nPM: APP-1"
+            commit_message(&key("APP-1"), IssueType::Bug, "Stop the crash"),
+            "[pm APP-1] fix: Stop the crash\n\nPM: APP-1"
         );
         assert_eq!(
-            commit_message(&key("APP-1"), "fix!: drop v1"),
-            "fix!: [pm APP-1] drop v1\n\nPM: APP-1"
+            commit_message(&key("APP-1"), feature, "feat(cli): add init"),
+            "[pm APP-1] feat(cli): add init\n\nPM: APP-1"
+        );
+        assert_eq!(
+            commit_message(&key("APP-1"), feature, "fix!: drop v1"),
+            "[pm APP-1] fix!: drop v1\n\nPM: APP-1"
         );
         assert_eq!(
             commit_message(
                 &key("APP-1"),
-                "Add parser\n\nLonger body.\n\nCo-authored-by: Ann <a@x.io>"
+                IssueType::Spike,
+                "Try parser\n\nLonger body.\n\nCo-authored-by: Ann <a@x.io>"
             ),
-            "[pm APP-1] Add parser\n\nLonger body.\n\nCo-authored-by: Ann <a@x.io>\nPM: APP-1"
+            "[pm APP-1] chore: Try parser\n\nLonger body.\n\nCo-authored-by: Ann <a@x.io>\nPM: APP-1"
         );
-        let once = commit_message(&key("APP-1"), "x");
-        assert_eq!(commit_message(&key("APP-1"), &once), once, "idempotent");
+        let once = commit_message(&key("APP-1"), feature, "x");
         assert_eq!(
-            commit_message(&key("APP-1"), "Note: this is prose"),
-            "[pm APP-1] Note: this is prose\n\nPM: APP-1"
+            commit_message(&key("APP-1"), feature, &once),
+            once,
+            "idempotent"
+        );
+        assert_eq!(
+            commit_message(&key("APP-1"), feature, "Note: this is prose"),
+            "[pm APP-1] feat: Note: this is prose\n\nPM: APP-1"
         );
     }
 

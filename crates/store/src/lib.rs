@@ -91,6 +91,14 @@ pub trait Issues {
     /// The issue whose git branch is `branch` in the project (most recently updated first).
     async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>>;
     async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>>;
+    /// Existing keys of project `project_key` closest to issue number
+    /// `number` (nearest first), for a key that was not found.
+    async fn closest_issue_keys(
+        &mut self,
+        project_key: &str,
+        number: i64,
+        limit: i64,
+    ) -> Result<Vec<String>>;
     /// Saves every field of `issue`, refusing with `Conflict` unless the stored
     /// version is still `expected_version`.
     async fn update_issue(&mut self, issue: &Issue, expected_version: i64) -> Result<()>;

@@ -71,6 +71,28 @@ impl Issues for SqliteTx {
         row.as_ref().map(rows::issue).transpose()
     }
 
+    async fn closest_issue_keys(
+        &mut self,
+        project_key: &str,
+        number: i64,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        // Keys are `KEY-N`: the number is the text after the project key and its dash.
+        let keys = sqlx::query_scalar(
+            "WITH numbered AS ( \
+               SELECT i.key, CAST(substr(i.key, length(p.key) + 2) AS INTEGER) AS n \
+               FROM issues i JOIN projects p ON p.id = i.project_id \
+               WHERE p.key = ?1 AND substr(i.key, length(p.key) + 2) NOT GLOB '*[^0-9]*') \
+             SELECT key FROM numbered ORDER BY abs(n - ?2), n LIMIT ?3",
+        )
+        .bind(project_key)
+        .bind(number)
+        .bind(limit)
+        .fetch_all(self.conn())
+        .await?;
+        Ok(keys)
+    }
+
     async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>> {
         let row = sqlx::query(concat!(
             issue_select!(),

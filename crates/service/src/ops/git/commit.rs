@@ -107,7 +107,7 @@ impl Service {
             ));
         }
         let key = IssueKey::parse("issue_key", &issue.key)?;
-        let full = vcs::commit_message(&key, &message);
+        let full = vcs::commit_message(&key, issue.issue_type, &message);
         let made = repo
             .commit_with_env(&full, &[(COMMITTING_ENV, "1")])
             .await?;
