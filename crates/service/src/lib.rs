@@ -19,7 +19,7 @@ use lazypm_store::Store;
 pub use audit::EventSink;
 pub use error::ServiceError;
 pub use input::parse_input;
-pub use registry::{OPERATIONS, Operation, Toolset};
+pub use registry::{OPERATIONS, Operation, TOOL_ALIASES, Toolset, canonical_tool_name};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 

@@ -5,11 +5,12 @@
 use schemars::Schema;
 use serde_json::Value;
 
+use crate::input::{list_fields, parse_with_lists};
 use crate::ops::{
     analytics::*, execution::*, git::*, guides::*, issues::*, links::*, planning::*, projects::*,
     queue::*, reports::*, review::*, sprints::*, tasks::*, work::*,
 };
-use crate::{Result, Service, ServiceError, parse_input};
+use crate::{Result, Service, ServiceError};
 
 /// Groups of tools an MCP client can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
@@ -72,15 +73,24 @@ macro_rules! operations {
                 read_only: $ro,
                 destructive: $de,
                 idempotent: $id,
-                input_schema: || schemars::schema_for!($input),
+                input_schema: || {
+                    let mut schema = schemars::schema_for!($input).to_value();
+                    list_fields(&mut schema);
+                    Schema::try_from(schema).unwrap_or_else(|_| schemars::schema_for!($input))
+                },
                 output_schema: || schemars::schema_for!($output),
             },
         )*];
 
         pub(crate) async fn dispatch(svc: &Service, tool: &str, args: Value) -> Result<Value> {
+            let tool = canonical_tool_name(tool).unwrap_or(tool);
             match tool {
                 $(stringify!($name) => {
-                    let input: $input = parse_input(args)?;
+                    static LISTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+                    let lists = LISTS.get_or_init(|| {
+                        list_fields(&mut schemars::schema_for!($input).to_value())
+                    });
+                    let input: $input = parse_with_lists(args, lists)?;
                     let output = svc.$name(input).await?;
                     serde_json::to_value(output).map_err(|e| ServiceError::internal(format!("{tool}: its result could not be written as JSON: {e}")))
                 })*
@@ -90,21 +100,72 @@ macro_rules! operations {
     };
 }
 
-fn unknown_tool(tool: &str) -> ServiceError {
-    let close: Vec<&str> = OPERATIONS
+/// Other names the original system's documents use for an operation. The
+/// dispatcher accepts them; tools/list shows only the real names.
+pub const TOOL_ALIASES: &[(&str, &str)] = &[
+    ("pm_estimate_issue", "pm_estimate"),
+    ("pm_refine", "pm_refine_issue"),
+    ("pm_start", "pm_start_work"),
+    ("pm_log", "pm_log_work"),
+    ("pm_create", "pm_create_issue"),
+    ("pm_review", "pm_review_issue"),
+    ("pm_dashboard", "pm_project_dashboard"),
+    ("pm_standup", "pm_daily_standup"),
+    ("pm_complete", "pm_complete_issue"),
+];
+
+/// The operation a tool name or alias names: `pm_estimate_issue` → `pm_estimate`.
+pub fn canonical_tool_name(tool: &str) -> Option<&'static str> {
+    OPERATIONS
         .iter()
         .map(|o| o.name)
-        .filter(|n| {
-            let stem = tool.trim_start_matches("pm_");
-            !stem.is_empty() && (n.contains(stem) || stem.contains(n.trim_start_matches("pm_")))
+        .find(|n| *n == tool)
+        .or_else(|| {
+            TOOL_ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == tool)
+                .map(|(_, name)| *name)
+        })
+}
+
+fn unknown_tool(tool: &str) -> ServiceError {
+    let stem = tool.trim_start_matches("pm_");
+    let mut close: Vec<(usize, &str)> = OPERATIONS
+        .iter()
+        .map(|o| o.name)
+        .filter_map(|n| {
+            let other = n.trim_start_matches("pm_");
+            let contains = !stem.is_empty() && (other.contains(stem) || stem.contains(other));
+            let distance = edit_distance(stem, other);
+            (contains || distance <= other.len().max(stem.len()) / 2)
+                .then_some((if contains { 0 } else { distance }, n))
         })
         .collect();
+    close.sort();
+    close.truncate(3);
     let hint = if close.is_empty() {
         "`lazypm tools` lists them all".to_string()
     } else {
-        format!("did you mean {}?", close.join(", "))
+        let names: Vec<&str> = close.iter().map(|(_, n)| *n).collect();
+        format!("did you mean {}?", names.join(", "))
     };
     ServiceError::invalid("tool", format!("unknown tool '{tool}': {hint}"))
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 // [read_only, destructive, idempotent]

@@ -46,9 +46,12 @@ async fn table_ids(store: &dyn Store) -> Vec<String> {
 }
 
 async fn create(svc: &Service, title: &str) {
-    svc.call("pm_create_issue", json!({ "title": title, "type": "feature" }))
-        .await
-        .unwrap();
+    svc.call(
+        "pm_create_issue",
+        json!({ "title": title, "type": "feature" }),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

@@ -39,10 +39,40 @@ pub(crate) fn check_limit(limit: Option<u32>, default: u32) -> Result<i64> {
     }
 }
 
-fn issue_not_found(key: &str) -> ServiceError {
+/// Says that `key` names no issue, offering the existing keys closest to it.
+async fn issue_not_found(tx: &mut dyn Tx, key: &IssueKey) -> ServiceError {
+    let wanted = key.unpadded().unwrap_or_else(|| key.clone());
+    let closest = match wanted.parts() {
+        Some((project, number)) => tx
+            .closest_issue_keys(project, number, 3)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let hint = if closest.is_empty() {
+        String::new()
+    } else {
+        format!(" (closest: {})", closest.join(", "))
+    };
     ServiceError::not_found(format!(
-        "issue '{key}' not found: find issues with pm_list_issues or pm_search_issues, or create one with pm_create_issue"
+        "issue '{key}' not found{hint}: find issues with pm_list_issues or pm_search_issues, or create one with pm_create_issue"
     ))
+}
+
+/// The issue a key names: the key as written (an imported key such as
+/// `LAZY-202509-001` or `PROJ-003` is matched exactly first), else its
+/// unpadded form (`PROJ-003` → `PROJ-3`).
+pub(crate) async fn find_issue(
+    tx: &mut dyn Tx,
+    key: &IssueKey,
+) -> Result<Option<lazypm_domain::Issue>> {
+    if let Some(issue) = tx.issue_by_key(key.as_str()).await? {
+        return Ok(Some(issue));
+    }
+    match key.unpadded() {
+        Some(unpadded) => Ok(tx.issue_by_key(unpadded.as_str()).await?),
+        None => Ok(None),
+    }
 }
 
 /// Loads an issue by the key in `field`, or says how to find one.
@@ -52,16 +82,23 @@ pub(crate) async fn load_issue(
     key: &str,
 ) -> Result<lazypm_domain::Issue> {
     let key = IssueKey::parse(field, key)?;
-    tx.issue_by_key(key.as_str())
-        .await?
-        .ok_or_else(|| issue_not_found(key.as_str()))
+    match find_issue(tx, &key).await? {
+        Some(issue) => Ok(issue),
+        None => Err(issue_not_found(tx, &key).await),
+    }
 }
 
 pub(crate) async fn load_detail(tx: &mut dyn Tx, field: &str, key: &str) -> Result<IssueDetail> {
     let key = IssueKey::parse(field, key)?;
-    tx.issue_detail(key.as_str())
-        .await?
-        .ok_or_else(|| issue_not_found(key.as_str()))
+    if let Some(detail) = tx.issue_detail(key.as_str()).await? {
+        return Ok(detail);
+    }
+    if let Some(unpadded) = key.unpadded()
+        && let Some(detail) = tx.issue_detail(unpadded.as_str()).await?
+    {
+        return Ok(detail);
+    }
+    Err(issue_not_found(tx, &key).await)
 }
 
 /// Refuses a write based on a stale read.

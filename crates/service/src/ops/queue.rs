@@ -20,8 +20,21 @@ pub struct MyQueueInput {
     pub owner: Option<String>,
     /// Also list ready issues nobody owns yet.
     pub include_unassigned: Option<bool>,
+    /// Order: urgency (default: the score below), priority, updated or created (newest first).
+    pub sort: Option<QueueSort>,
     /// 1–200, default 20.
     pub limit: Option<u32>,
+}
+
+/// How a queue is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueSort {
+    #[default]
+    Urgency,
+    Priority,
+    Updated,
+    Created,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -169,7 +182,19 @@ impl Service {
                 .await?,
             );
         }
-        let items = rank(cands, ranking::urgency)
+        let mut ranked = rank(cands, ranking::urgency);
+        // The ranking breaks ties of every other order.
+        match input.sort.unwrap_or_default() {
+            QueueSort::Urgency => {}
+            QueueSort::Priority => ranked.sort_by_key(|(c, _)| c.issue.priority),
+            QueueSort::Updated => {
+                ranked.sort_by(|a, b| b.0.issue.updated_at.cmp(&a.0.issue.updated_at))
+            }
+            QueueSort::Created => {
+                ranked.sort_by(|a, b| b.0.issue.created_at.cmp(&a.0.issue.created_at))
+            }
+        }
+        let items = ranked
             .into_iter()
             .take(limit as usize)
             .map(|(c, s)| item(&c, s))

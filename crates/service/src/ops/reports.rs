@@ -44,6 +44,8 @@ pub struct StatusOutput {
     pub waiting_on_dependencies: i64,
     pub archived: i64,
     pub in_progress: Vec<BriefIssue>,
+    /// Issues waiting for review.
+    pub in_review: Vec<BriefIssue>,
     /// Newest first.
     pub recent_activity: Vec<Event>,
     /// `healthy`, `attention` or `at_risk`, with the reasons.
@@ -56,6 +58,11 @@ pub struct StatusOutput {
 #[serde(deny_unknown_fields)]
 pub struct BlockedIssuesInput {
     pub project_id: Option<String>,
+    /// Only blocked work you can unblock: its blockers are yours or nobody's.
+    #[serde(alias = "actionable")]
+    pub actionable_by_me: Option<bool>,
+    /// 1–200, default 50.
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -74,6 +81,9 @@ pub struct BlockedItem {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BlockedIssuesOutput {
     pub blocked: Vec<BlockedItem>,
+    /// How many issues match, of which `blocked` lists the first `limit`.
+    pub total: usize,
+    pub truncated: bool,
     pub next_steps: Vec<String>,
 }
 
@@ -112,6 +122,8 @@ pub struct DailyStandupOutput {
     pub completed: Vec<String>,
     pub worked_on: Vec<WorkedOn>,
     pub in_progress: Vec<BriefIssue>,
+    /// Issues waiting for review.
+    pub in_review: Vec<BriefIssue>,
     pub blocked: Vec<BriefIssue>,
     /// The stand-up rendered in the chosen format (absent for `structured`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +136,8 @@ pub struct IssueHistoryInput {
     pub issue_key: String,
     /// 1–200, default 100.
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -131,6 +145,9 @@ pub struct IssueHistoryOutput {
     pub issue_key: String,
     /// Oldest first.
     pub events: Vec<Event>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 pub(crate) fn brief(i: &lazypm_domain::Issue) -> BriefIssue {
@@ -207,7 +224,16 @@ impl Service {
             blocked,
             waiting_on_dependencies: c.waiting_on_dependencies,
             archived: c.archived,
-            in_progress: active.iter().map(|a| brief(&a.issue)).collect(),
+            in_progress: active
+                .iter()
+                .filter(|a| a.issue.status == Status::InProgress)
+                .map(|a| brief(&a.issue))
+                .collect(),
+            in_review: active
+                .iter()
+                .filter(|a| a.issue.status == Status::Review)
+                .map(|a| brief(&a.issue))
+                .collect(),
             recent_activity: recent,
             health: health.into(),
             health_notes: notes,
@@ -236,21 +262,44 @@ impl Service {
                 ..Default::default()
             })
             .await?;
+        let limit = check_limit(input.limit, 50)? as usize;
+        let me = self.actor();
+        let mine_or_nobodys = |owner: &Option<String>| owner.as_deref().is_none_or(|o| o == me);
         let mut blocked = Vec::new();
+        let mut total = 0;
         for c in cands
             .into_iter()
             .filter(|c| c.issue.status == Status::Blocked || c.open_blockers > 0)
-            .take(200)
         {
-            let waiting_on = if c.open_blockers > 0 {
-                tx.open_blockers(c.issue.id)
-                    .await?
-                    .into_iter()
-                    .map(|b| b.key)
-                    .collect()
+            let blockers = if c.open_blockers > 0 {
+                tx.open_blockers(c.issue.id).await?
             } else {
                 Vec::new()
             };
+            if input.actionable_by_me == Some(true) {
+                // Blocked by open issues: one of them must be yours or nobody's.
+                // Blocked for a stated reason: the issue itself must be.
+                let actionable = if blockers.is_empty() {
+                    mine_or_nobodys(&c.issue.owner)
+                } else {
+                    let mut any = false;
+                    for b in &blockers {
+                        let owner = tx.issue_by_key(&b.key).await?.and_then(|i| i.owner);
+                        if mine_or_nobodys(&owner) {
+                            any = true;
+                            break;
+                        }
+                    }
+                    any
+                };
+                if !actionable {
+                    continue;
+                }
+            }
+            total += 1;
+            if blocked.len() == limit {
+                continue;
+            }
             blocked.push(BlockedItem {
                 key: c.issue.key,
                 title: c.issue.title,
@@ -258,7 +307,7 @@ impl Service {
                 priority: c.issue.priority,
                 owner: c.issue.owner,
                 blocker_reason: c.issue.blocker_reason,
-                waiting_on,
+                waiting_on: blockers.into_iter().map(|b| b.key).collect(),
             });
         }
         let next_steps = match blocked.iter().flat_map(|b| b.waiting_on.first()).next() {
@@ -272,6 +321,8 @@ impl Service {
             ],
         };
         Ok(BlockedIssuesOutput {
+            truncated: total > blocked.len(),
+            total,
             blocked,
             next_steps,
         })
@@ -295,17 +346,13 @@ impl Service {
             .resolve_project(&mut *tx, input.project_id.as_deref())
             .await?;
         let owner = input.owner.as_deref();
-        let events = tx.recent_events(&project.key, Some(since), 1000).await?;
-        let mut completed: Vec<String> = events
-            .iter()
-            .filter(|e| {
-                e.event_type == "status_changed"
-                    && e.changes.get("to").and_then(|v| v.as_str()) == Some("done")
-            })
-            .filter(|e| owner.is_none_or(|o| e.actor == o))
-            .map(|e| e.entity.clone())
+        let completed: Vec<String> = tx
+            .completed_since(project.id, since)
+            .await?
+            .into_iter()
+            .filter(|i| owner.is_none_or(|o| i.owner.as_deref() == Some(o)))
+            .map(|i| i.key)
             .collect();
-        completed.dedup();
         let mut worked: BTreeMap<String, WorkedOn> = BTreeMap::new();
         for l in tx.work_logs_since(project.id, since).await? {
             if owner.is_some_and(|o| l.author != o) {
@@ -328,12 +375,16 @@ impl Service {
             ..Default::default()
         };
         q.owner = owner.map(str::to_string);
-        let in_progress: Vec<BriefIssue> = tx
-            .candidates(&q)
-            .await?
-            .iter()
-            .map(|c| brief(&c.issue))
-            .collect();
+        let active = tx.candidates(&q).await?;
+        let (in_progress, in_review): (Vec<BriefIssue>, Vec<BriefIssue>) = {
+            let (a, b): (Vec<_>, Vec<_>) = active
+                .iter()
+                .partition(|c| c.issue.status == Status::InProgress);
+            (
+                a.iter().map(|c| brief(&c.issue)).collect(),
+                b.iter().map(|c| brief(&c.issue)).collect(),
+            )
+        };
         q.statuses = vec![Status::Blocked];
         let blocked: Vec<BriefIssue> = tx
             .candidates(&q)
@@ -349,6 +400,7 @@ impl Service {
                 &completed,
                 &worked_on,
                 &in_progress,
+                &in_review,
                 &blocked,
             )
         });
@@ -358,6 +410,7 @@ impl Service {
             completed,
             worked_on,
             in_progress,
+            in_review,
             blocked,
             report,
         })
@@ -365,16 +418,39 @@ impl Service {
 
     pub async fn pm_issue_history(&self, input: IssueHistoryInput) -> Result<IssueHistoryOutput> {
         let limit = check_limit(input.limit, 100)?;
+        let after = match input.cursor.as_deref().map(str::trim) {
+            None | Some("") => 0,
+            Some(c) => c
+                .strip_prefix("h")
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    ServiceError::invalid(
+                        "cursor",
+                        "not a cursor of pm_issue_history: pass next_cursor from the previous page",
+                    )
+                })?,
+        };
         let mut tx = self.read().await?;
+        // Events outlive their issue: a deleted issue's history still reads.
         let key = lazypm_domain::IssueKey::parse("issue_key", &input.issue_key)?;
-        let events = tx.issue_events(key.as_str(), limit).await?;
-        if events.is_empty() {
-            // Distinguish "no such issue" from an issue without events.
-            load_issue(&mut *tx, "issue_key", key.as_str()).await?;
+        let (key, exists) = match super::find_issue(&mut *tx, &key).await? {
+            Some(issue) => (issue.key, true),
+            None => (key.unpadded().unwrap_or(key).into_string(), false),
+        };
+        let mut events = tx.issue_events_after(&key, after, limit + 1).await?;
+        if events.is_empty() && !exists && after == 0 {
+            load_issue(&mut *tx, "issue_key", &input.issue_key).await?;
         }
+        let more = events.len() as i64 > limit;
+        events.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| events.last().map(|(seq, _)| format!("h{seq}")))
+            .flatten();
         Ok(IssueHistoryOutput {
-            issue_key: key.into_string(),
-            events,
+            issue_key: key,
+            events: events.into_iter().map(|(_, e)| e).collect(),
+            next_cursor,
         })
     }
 }
@@ -385,6 +461,7 @@ fn render_standup(
     completed: &[String],
     worked: &[WorkedOn],
     in_progress: &[BriefIssue],
+    in_review: &[BriefIssue],
     blocked: &[BriefIssue],
 ) -> String {
     let md = format == ReportFormat::Markdown;
@@ -422,7 +499,14 @@ fn render_standup(
         let _ = writeln!(out, "- nothing in progress");
     }
     for i in in_progress {
-        let _ = writeln!(out, "- {} {} [{}]", i.key, i.title, i.status);
+        let _ = writeln!(out, "- {} {}", i.key, i.title);
+    }
+    heading(&mut out, "In review");
+    if in_review.is_empty() {
+        let _ = writeln!(out, "- nothing waiting for review");
+    }
+    for i in in_review {
+        let _ = writeln!(out, "- {} {}", i.key, i.title);
     }
     heading(&mut out, "Blockers");
     if blocked.is_empty() {

@@ -81,14 +81,25 @@ pub struct TaskOutput {
     pub next_steps: Vec<String>,
 }
 
-async fn load_task(tx: &mut dyn lazypm_store::Tx, key: &str) -> Result<Task> {
+pub(crate) async fn load_task(tx: &mut dyn lazypm_store::Tx, key: &str) -> Result<Task> {
     let parsed = TaskKey::parse("task_key", key)?;
-    tx.task_by_key(&parsed.to_string()).await?.ok_or_else(|| {
-        ServiceError::not_found(format!(
-            "task '{parsed}' not found: pm_get_issue {} lists its tasks",
-            parsed.issue
-        ))
-    })
+    if let Some(task) = tx.task_by_key(&parsed.to_string()).await? {
+        return Ok(task);
+    }
+    // `PROJ-003-T1`: the issue part written zero-padded.
+    if let Some(issue) = parsed.issue.unpadded() {
+        let unpadded = TaskKey {
+            issue,
+            number: parsed.number,
+        };
+        if let Some(task) = tx.task_by_key(&unpadded.to_string()).await? {
+            return Ok(task);
+        }
+    }
+    Err(ServiceError::not_found(format!(
+        "task '{parsed}' not found: pm_get_issue {} lists its tasks",
+        parsed.issue
+    )))
 }
 
 fn estimate(field: &str, text: Option<&str>) -> Result<Option<i64>> {

@@ -120,7 +120,7 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing() {
     invalid(
         &svc,
         "pm_create_issue",
-        json!({"type": "bug", "title": "x", "labels": "one"}),
+        json!({"type": "bug", "title": "x", "labels": {"a": 1}}),
         "labels",
     )
     .await;

@@ -87,10 +87,31 @@ async fn every_registered_operation_is_covered_and_dispatchable() {
             assert_ne!(e.field(), Some("tool"), "{}: {e}", op.name);
         }
     }
-    let e = fail(&svc, "pm_create", json!({})).await;
+    let e = fail(&svc, "pm_make_issue", json!({})).await;
     assert_eq!(e.code(), "invalid_input");
     assert_eq!(e.field(), Some("tool"));
     assert!(e.to_string().contains("pm_create_issue"), "{e}");
+
+    // The original system's other names run the operation they name.
+    for (alias, name) in lazypm_service::TOOL_ALIASES {
+        assert_eq!(lazypm_service::canonical_tool_name(alias), Some(*name));
+        if let Err(e) = svc.call(alias, json!({})).await {
+            assert_ne!(e.field(), Some("tool"), "{alias}: {e}");
+        }
+    }
+    let estimated = ok(
+        &svc,
+        "pm_create_issue",
+        json!({"type": "feature", "title": "estimate me"}),
+    )
+    .await;
+    let key = estimated["issue"]["key"].as_str().unwrap();
+    ok(
+        &svc,
+        "pm_estimate_issue",
+        json!({"issue_key": key, "effort": "1-2 weeks", "complexity": "high"}),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -126,7 +126,7 @@ async fn daily_standup_reports_done_worked_on_and_blockers() {
         &format!("- {done} (2h): wrote the parser"),
         &format!("- {doing} (30m): outlined"),
         "## Today",
-        &format!("- {doing} Write docs [in_progress]"),
+        &format!("- {doing} Write docs\n"),
         "## Blockers",
         &format!("- {stuck} Deploy"),
     ] {

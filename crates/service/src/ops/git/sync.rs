@@ -145,7 +145,10 @@ impl Service {
         }
         let mut w = self.write().await?;
         for (key, commits) in wanted {
-            let found = w.issue_by_key(&key).await?;
+            let found = match IssueKey::parse("key", &key) {
+                Ok(k) => crate::ops::find_issue(&mut *w, &k).await?,
+                Err(_) => None,
+            };
             let Some(mut issue) = found.filter(|i| i.project_id == project.id) else {
                 unknown.push(key);
                 continue;
