@@ -1,6 +1,7 @@
 //! lazypm's domain: the types every layer speaks, their validation, the
 //! status workflow and pure computations. Nothing here does I/O.
 
+pub mod changes;
 pub mod duration;
 pub mod enums;
 pub mod error;

@@ -1,23 +1,31 @@
 //! The readable commands of the daily loop. Each builds an operation's input,
 //! runs it, and prints a table for people or JSON with `--json`.
 
+use std::ffi::OsStr;
+use std::marker::PhantomData;
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
-use lazypm_domain::{Activity, IssueType, Priority, Status};
-use lazypm_service::Service;
+use lazypm_domain::{Activity, Complexity, DomainError, IssueType, Priority, Status};
 use lazypm_service::ops::{issues::*, projects::*, queue::*, reports::*, work::*};
+use lazypm_service::{Service, parse_input};
 use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::Command;
 use crate::render;
 
 #[derive(Args)]
 pub struct InitArgs {
-    /// Project directory (default: the current git repository's root).
+    /// Project directory (default: the current git repository's root, or the current directory outside git).
     pub path: Option<String>,
+    /// Project key: 2–10 upper-case letters or digits, starting with a letter (default: derived from the name).
     #[arg(long)]
     pub key: Option<String>,
+    /// Project name (default: the directory's name).
     #[arg(long)]
     pub name: Option<String>,
+    /// What the project is about.
     #[arg(long)]
     pub description: Option<String>,
     /// Require an approved review before issues can be completed.
@@ -32,64 +40,98 @@ pub enum IssueCommand {
     /// List issues (filters combine).
     List(ListArgs),
     /// Show one issue in full.
-    Show { key: String },
-    /// Ranked full-text search.
-    Search {
-        #[arg(required = true)]
-        query: Vec<String>,
-        #[arg(long)]
-        limit: Option<u32>,
+    Show {
+        /// Issue key, like APP-12.
+        key: String,
     },
+    /// Ranked full-text search, best match first.
+    Search(SearchArgs),
 }
 
 #[derive(Args)]
 pub struct CreateArgs {
+    /// One-line title.
     #[arg(long)]
     pub title: String,
-    #[arg(long = "type", value_parser = parse::<IssueType>, default_value = "feature")]
+    /// What kind of work it is.
+    #[arg(long = "type", value_name = "TYPE", value_parser = OneOf::<IssueType>::new(), default_value = "feature")]
     pub issue_type: IssueType,
-    #[arg(long, value_parser = parse::<Priority>)]
+    /// Priority, P1 most urgent (default: P3).
+    #[arg(long, value_parser = OneOf::<Priority>::new())]
     pub priority: Option<Priority>,
+    /// Specification, in markdown.
     #[arg(long)]
     pub description: Option<String>,
+    /// The submodule or area it touches.
     #[arg(long)]
     pub module: Option<String>,
     /// An acceptance criterion (repeatable).
-    #[arg(long = "ac")]
+    #[arg(long = "ac", value_name = "CRITERION")]
     pub acceptance: Vec<String>,
-    /// Key of an issue this one depends on (repeatable).
-    #[arg(long = "depends-on")]
+    /// Key of an issue that blocks this one (repeatable).
+    #[arg(long = "depends-on", value_name = "KEY")]
     pub depends_on: Vec<String>,
-    #[arg(long)]
+    /// Estimated effort: 4h, 3d, 1.5w or a range like 2-3d.
+    #[arg(long, value_name = "EFFORT")]
     pub estimate: Option<String>,
+    /// How hard it looks.
+    #[arg(long, value_parser = OneOf::<Complexity>::new())]
+    pub complexity: Option<Complexity>,
+    /// A label (repeatable).
     #[arg(long)]
     pub label: Vec<String>,
+    /// Who owns it (default: nobody until someone starts it).
     #[arg(long)]
     pub owner: Option<String>,
-    #[arg(long)]
+    /// Key of the parent issue (an epic).
+    #[arg(long, value_name = "KEY")]
     pub parent: Option<String>,
 }
 
 #[derive(Args)]
 pub struct ListArgs {
-    #[arg(long, value_parser = parse::<Status>)]
-    pub status: Vec<Status>,
-    #[arg(long, value_parser = parse::<Priority>)]
+    /// Only these statuses (comma-separated or repeated); `open` is every status but done and canceled.
+    #[arg(long, value_delimiter = ',', value_parser = StatusFilter)]
+    pub status: Vec<String>,
+    /// Only these priorities (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_parser = OneOf::<Priority>::new())]
     pub priority: Vec<Priority>,
+    /// Only these types (comma-separated or repeated).
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',', value_parser = OneOf::<IssueType>::new())]
+    pub issue_type: Vec<IssueType>,
+    /// Only issues owned by this person or agent.
     #[arg(long)]
     pub owner: Option<String>,
+    /// Only issues in this submodule or area.
     #[arg(long)]
     pub module: Option<String>,
+    /// Only issues with this label.
     #[arg(long)]
     pub label: Option<String>,
-    #[arg(long)]
+    /// Rows per page, 1–200 (default: 50).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
     pub limit: Option<u32>,
+    /// Continue after the previous page (the value printed after `More: --cursor`).
     #[arg(long)]
     pub cursor: Option<String>,
 }
 
 #[derive(Args)]
+pub struct SearchArgs {
+    /// Words to find in titles, specifications and comments (any text is a safe query).
+    #[arg(required = true, value_name = "WORDS")]
+    pub query: Vec<String>,
+    /// Only these statuses (comma-separated or repeated); `open` is every status but done and canceled.
+    #[arg(long, value_delimiter = ',', value_parser = StatusFilter)]
+    pub status: Vec<String>,
+    /// At most this many hits, 1–200 (default: 20).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Args)]
 pub struct StartArgs {
+    /// Issue key, like APP-12.
     pub key: String,
     /// Start even while an issue that blocks it is open.
     #[arg(long)]
@@ -100,8 +142,8 @@ pub struct StartArgs {
     /// Also create (or switch to) the issue's git branch.
     #[arg(long)]
     pub branch: bool,
-    /// With --branch: the branch to start from (default: the default branch).
-    #[arg(long, requires = "branch")]
+    /// With --branch: the branch to start from (default: the project's default branch).
+    #[arg(long, requires = "branch", value_name = "BRANCH")]
     pub base: Option<String>,
     #[command(flatten)]
     pub changes: crate::gitcmd::Changes,
@@ -109,50 +151,184 @@ pub struct StartArgs {
 
 #[derive(Args)]
 pub struct LogArgs {
+    /// Issue key, like APP-12.
     pub key: String,
-    /// Time spent: 30m, 2h, 2h30m, 1.5d.
+    /// Time spent: 30m, 2h, 2h30m, 1.5d (a day is 8 hours).
     pub time: String,
     /// What was done.
     pub summary: String,
-    #[arg(long, value_parser = parse::<Activity>, default_value = "code")]
+    /// What kind of work it was.
+    #[arg(long, value_parser = OneOf::<Activity>::new(), default_value = "code")]
     pub activity: Activity,
     /// A file touched (repeatable).
-    #[arg(long = "file")]
+    #[arg(long = "file", value_name = "PATH")]
     pub files: Vec<String>,
 }
 
 #[derive(Args)]
 pub struct ReviewArgs {
+    /// Issue key, like APP-12.
     pub key: String,
+    /// Notes for the reviewer, kept on the issue.
     #[arg(long)]
     pub notes: Option<String>,
 }
 
 #[derive(Args)]
 pub struct DoneArgs {
+    /// Issue key, like APP-12.
     pub key: String,
-    /// Actual effort (default: the time logged).
-    #[arg(long)]
+    /// Actual effort, like 3h (default: the time logged).
+    #[arg(long, value_name = "DURATION")]
     pub actual: Option<String>,
     /// A lesson learned (repeatable).
-    #[arg(long = "lesson")]
+    #[arg(long = "lesson", value_name = "TEXT")]
     pub lessons: Vec<String>,
 }
 
 #[derive(Args)]
 pub struct NextArgs {
-    /// Start the best suggestion for you.
+    /// Start the best suggestion for you, atomically.
     #[arg(long)]
     pub claim: bool,
-    #[arg(long)]
+    /// At most this many suggestions, 1–50 (default: 5).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub limit: Option<u32>,
 }
 
 #[derive(Args)]
 pub struct StatusArgs {}
 
-fn parse<T: std::str::FromStr<Err = lazypm_domain::DomainError>>(s: &str) -> Result<T, String> {
-    s.parse().map_err(|e: lazypm_domain::DomainError| e.message)
+/// A closed vocabulary of the domain (its `ALL` values and wire names).
+pub(crate) trait Vocabulary:
+    std::str::FromStr<Err = DomainError> + Copy + Send + Sync + 'static
+{
+    fn all() -> &'static [Self];
+    fn name(self) -> &'static str;
+}
+
+macro_rules! vocabulary {
+    ($($t:ident),+) => {$(
+        impl Vocabulary for $t {
+            fn all() -> &'static [Self] {
+                $t::ALL
+            }
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+    )+};
+}
+
+vocabulary!(IssueType, Priority, Status, Activity, Complexity);
+
+/// Parses a value of a closed vocabulary as leniently as the domain does
+/// (`In-Progress`, `p2`) and lists the allowed values in `--help` and in the
+/// error for anything else.
+#[derive(Clone)]
+pub(crate) struct OneOf<T>(PhantomData<T>);
+
+impl<T> OneOf<T> {
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// Lets clap refuse `value` the way it refuses any value outside a list:
+/// naming the allowed values and the closest one.
+fn refuse(
+    names: Vec<&'static str>,
+    cmd: &clap::Command,
+    arg: Option<&clap::Arg>,
+    value: &OsStr,
+) -> clap::Error {
+    match PossibleValuesParser::new(names.clone()).parse_ref(cmd, arg, value) {
+        Err(e) => e,
+        Ok(v) => clap::Error::raw(
+            clap::error::ErrorKind::InvalidValue,
+            format!(
+                "invalid value '{v}': expected one of {}\n",
+                names.join(", ")
+            ),
+        ),
+    }
+}
+
+impl<T: Vocabulary> TypedValueParser for OneOf<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        match value.to_str().map(str::parse::<T>) {
+            Some(Ok(v)) => Ok(v),
+            _ => Err(refuse(
+                T::all().iter().map(|v| v.name()).collect(),
+                cmd,
+                arg,
+                value,
+            )),
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            T::all().iter().map(|v| PossibleValue::new(v.name())),
+        ))
+    }
+}
+
+/// The value of a status filter that means every open status.
+const OPEN: &str = "open";
+
+/// A status filter: a status or `open`, passed to the service as its name.
+#[derive(Clone)]
+pub(crate) struct StatusFilter;
+
+impl StatusFilter {
+    fn names() -> Vec<&'static str> {
+        Status::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain([OPEN])
+            .collect()
+    }
+}
+
+impl TypedValueParser for StatusFilter {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        match value.to_str() {
+            Some(s) if s.trim().eq_ignore_ascii_case(OPEN) => Ok(OPEN.to_string()),
+            Some(s) => match s.parse::<Status>() {
+                Ok(status) => Ok(status.as_str().to_string()),
+                Err(_) => Err(refuse(Self::names(), cmd, arg, value)),
+            },
+            None => Err(refuse(Self::names(), cmd, arg, value)),
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(Self::names().into_iter().map(PossibleValue::new)))
+    }
+}
+
+/// A list for the service: absent when empty.
+fn list<T: Serialize>(values: Vec<T>) -> Value {
+    if values.is_empty() {
+        Value::Null
+    } else {
+        json!(values)
+    }
 }
 
 pub(crate) fn print<T: Serialize>(
@@ -186,14 +362,14 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 } else {
                     "Already registered:"
                 };
-                out!(
+                show!(
                     "{verb} {} ({}) at {}",
                     o.project.key,
                     o.project.name,
                     o.project.path
                 );
                 if let Some(v) = &o.project.metadata.vcs {
-                    out!(
+                    show!(
                         "git: default branch {}, remote {}",
                         v.default_branch.as_deref().unwrap_or("?"),
                         v.remote.as_deref().unwrap_or("none")
@@ -216,7 +392,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     estimated_effort: a.estimate,
                     estimate_hours: None,
                     story_points: None,
-                    complexity: None,
+                    complexity: a.complexity,
                     owner: a.owner,
                     stakeholders: None,
                     risks: None,
@@ -225,38 +401,36 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 })
                 .await?;
             print(json, &out, |o| {
-                out!("Created {}: {}", o.issue.key, o.issue.title)
+                show!("Created {}: {}", o.issue.key, o.issue.title)
             })
         }
         Command::Issue(IssueCommand::List(a)) => {
-            let out = svc
-                .pm_list_issues(ListIssuesInput {
-                    status: (!a.status.is_empty()).then_some(OneOrMany::Many(a.status)),
-                    priority: (!a.priority.is_empty()).then_some(OneOrMany::Many(a.priority)),
-                    owner: a.owner,
-                    module: a.module,
-                    label: a.label,
-                    limit: a.limit,
-                    cursor: a.cursor,
-                    ..Default::default()
-                })
-                .await?;
+            // Built as the tool's JSON so each filter value reaches the
+            // service as written (`open` included).
+            let input: ListIssuesInput = parse_input(json!({
+                "status": list(a.status),
+                "priority": list(a.priority),
+                "type": list(a.issue_type),
+                "owner": a.owner,
+                "module": a.module,
+                "label": a.label,
+                "limit": a.limit,
+                "cursor": a.cursor,
+            }))?;
+            let out = svc.pm_list_issues(input).await?;
             print(json, &out, render::issue_rows)
         }
         Command::Issue(IssueCommand::Show { key }) => {
             let out = svc.pm_get_issue(GetIssueInput { issue_key: key }).await?;
             print(json, &out, render::issue_detail)
         }
-        Command::Issue(IssueCommand::Search { query, limit }) => {
-            let out = svc
-                .pm_search_issues(SearchIssuesInput {
-                    project_id: None,
-                    query: query.join(" "),
-                    status: None,
-                    include_archived: None,
-                    limit,
-                })
-                .await?;
+        Command::Issue(IssueCommand::Search(a)) => {
+            let input: SearchIssuesInput = parse_input(json!({
+                "query": a.query.join(" "),
+                "status": list(a.status),
+                "limit": a.limit,
+            }))?;
+            let out = svc.pm_search_issues(input).await?;
             print(json, &out, render::search_hits)
         }
         Command::Start(a) => {
@@ -276,14 +450,14 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     crate::gitcmd::print_branch(b);
                 }
                 if o.started {
-                    out!(
+                    show!(
                         "Started {}: {} (owner {})",
                         o.issue.key,
                         o.issue.title,
                         o.issue.owner.as_deref().unwrap_or("-")
                     );
                 } else {
-                    out!("{} is already in progress and yours", o.issue.key);
+                    show!("{} is already in progress and yours", o.issue.key);
                 }
             })
         }
@@ -304,11 +478,11 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 })
                 .await?;
             print(json, &out, |o| {
-                out!(
+                show!(
                     "Logged {} of {} on {} (total {})",
-                    lazypm_domain::format_minutes(o.work_log.minutes),
-                    o.work_log.activity,
-                    o.work_log.issue_key,
+                    o.logged.time_spent,
+                    o.logged.activity,
+                    o.logged.issue_key,
                     o.total_time_spent
                 )
             })
@@ -323,7 +497,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     version: None,
                 })
                 .await?;
-            print(json, &out, |o| out!("{} is now in review", o.issue.key))
+            print(json, &out, |o| show!("{} is now in review", o.issue.key))
         }
         Command::Done(a) => {
             let out = svc
@@ -337,9 +511,9 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                 .await?;
             print(json, &out, |o| {
                 if o.completed {
-                    out!("Completed {} ({})", o.issue.key, o.transitions.join(", "));
+                    show!("Completed {} ({})", o.issue.key, o.transitions.join(", "));
                 } else {
-                    out!(
+                    show!(
                         "{} is in review and waits for an approved review",
                         o.issue.key
                     );

@@ -728,7 +728,7 @@ async fn prioritize_records_from_to_and_reason() {
         json!({"issue_key": key, "priority": "p1", "reason": "customers are down"}),
     )
     .await;
-    assert_eq!(out["issue"]["priority"], "P1");
+    assert_eq!(strings(&out["issue"]["changed"]), vec!["priority: P3 → P1"]);
     assert_eq!(get(&svc, &key).await["issue"]["priority"], "P1");
     let ev = last_event(&svc, &key, "priority_changed").await;
     assert_eq!(

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use lazypm_domain::{Issue, SortField, SortOrder, Status};
+use lazypm_domain::{SortField, SortOrder, Status};
 use lazypm_store::IssueQuery;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,7 @@ pub struct ResumeWorkInput {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ResumeWorkOutput {
-    pub issue: Issue,
+    pub issue: super::issues::IssueSummary,
     /// False when you already had it in progress (nothing changed).
     pub resumed: bool,
     pub next_steps: Vec<String>,
@@ -156,6 +156,7 @@ impl Service {
         let reason = opt_text("reason", &input.reason, TEXT_MAX)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         if issue.status != Status::InProgress {
             return Err(ServiceError::invalid(
                 "issue_key",
@@ -189,13 +190,14 @@ impl Service {
         )
         .await?;
         w.commit().await?;
-        Ok(IssueOutput {
-            next_steps: vec![
+        Ok(IssueOutput::new(
+            &before,
+            &issue,
+            vec![
                 format!("pm_resume_work: continue {} later", issue.key),
                 "pm_suggest_next_work: pick other work meanwhile".into(),
             ],
-            issue,
-        })
+        ))
     }
 
     pub async fn pm_resume_work(&self, input: ResumeWorkInput) -> Result<ResumeWorkOutput> {
@@ -203,6 +205,7 @@ impl Service {
         let take_over = input.take_over.unwrap_or(false);
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         let actor = self.actor().to_string();
         let next_steps = vec![format!("pm_log_work: record progress on {}", issue.key)];
         let owned_by_other = issue.owner.as_deref().filter(|o| *o != actor);
@@ -218,7 +221,7 @@ impl Service {
                     ));
                 }
                 return Ok(ResumeWorkOutput {
-                    issue,
+                    issue: super::issues::IssueSummary::of(&issue),
                     resumed: false,
                     next_steps,
                 });
@@ -284,7 +287,7 @@ impl Service {
         .await?;
         w.commit().await?;
         Ok(ResumeWorkOutput {
-            issue,
+            issue: super::issues::IssueSummary::changed(&before, &issue),
             resumed: true,
             next_steps,
         })

@@ -48,6 +48,7 @@ impl Service {
         let summary = opt_text("summary", &input.summary, TEXT_MAX)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         let actor = self.actor().to_string();
         match issue.status {
             Status::InProgress => {
@@ -80,19 +81,21 @@ impl Service {
         )
         .await?;
         w.commit().await?;
-        Ok(IssueOutput {
-            next_steps: vec![format!(
+        Ok(IssueOutput::new(
+            &before,
+            &issue,
+            vec![format!(
                 "pm_review_issue: a reviewer approves {} or requests changes",
                 issue.key
             )],
-            issue,
-        })
+        ))
     }
 
     pub async fn pm_review_issue(&self, input: ReviewIssueInput) -> Result<IssueOutput> {
         let comments = opt_text("comments", &input.comments, TEXT_MAX)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         if issue.status != Status::Review {
             return Err(ServiceError::invalid(
                 "issue_key",
@@ -149,9 +152,6 @@ impl Service {
                 issue.key
             ),
         };
-        Ok(IssueOutput {
-            next_steps: vec![next],
-            issue,
-        })
+        Ok(IssueOutput::new(&before, &issue, vec![next]))
     }
 }

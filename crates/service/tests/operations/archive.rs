@@ -39,7 +39,10 @@ async fn only_done_issues_are_archived_and_read_back() {
         json!({"issue_key": done, "archived": true}),
     )
     .await;
-    assert_eq!(a["issue"]["archived"], true);
+    assert!(
+        strings(&a["issue"]["changed"]).contains(&"archived: false → true".to_string()),
+        "{a}"
+    );
     assert_eq!(
         history_types(&svc, &done).await.last().unwrap(),
         "issue_archived"
@@ -50,7 +53,7 @@ async fn only_done_issues_are_archived_and_read_back() {
         json!({"issue_key": also, "archive": true}),
     )
     .await;
-    assert_eq!(c["issue"]["archived"], true);
+    assert_eq!(get(&svc, &also).await["issue"]["archived"], true);
 
     let live = ok(&svc, "pm_list_issues", json!({})).await;
     assert_eq!(keys(&live["issues"]), vec![open.clone()]);
@@ -98,7 +101,7 @@ async fn only_done_issues_are_archived_and_read_back() {
         json!({"issue_key": done, "archived": false}),
     )
     .await;
-    assert_eq!(u["issue"]["archived"], false);
+    assert!(strings(&u["issue"]["changed"]).contains(&"archived: true → false".to_string()));
     assert_eq!(
         history_types(&svc, &done).await.last().unwrap(),
         "issue_unarchived"

@@ -80,7 +80,16 @@ async fn daily_loop_from_init_to_done_with_audit_trail() {
     assert_eq!(s["started"], true);
     assert_eq!(s["issue"]["status"], "in_progress");
     assert_eq!(s["issue"]["owner"], ACTOR);
-    assert!(s["issue"]["started_at"].is_string());
+    assert!(get(&svc, &first).await["issue"]["started_at"].is_string());
+    // A write answers with a summary and what changed, not the whole issue.
+    assert!(s["issue"].get("specification").is_none(), "{s}");
+    assert_eq!(
+        strings(&s["issue"]["changed"]),
+        vec![
+            "status: proposed → in_progress".to_string(),
+            format!("owner: none → {ACTOR}")
+        ]
+    );
     // Starting again as the owner changes nothing.
     let s2 = start(&svc, &first).await;
     assert_eq!(s2["started"], false);
@@ -96,10 +105,14 @@ async fn daily_loop_from_init_to_done_with_audit_trail() {
         }),
     )
     .await;
-    assert_eq!(l["work_log"]["minutes"], 150);
-    assert_eq!(l["work_log"]["author"], ACTOR);
+    assert_eq!(l["logged"]["time_spent"], "2h30m");
+    assert_eq!(l["logged"]["artifacts"], 2);
+    let logged = get(&svc, &first).await;
+    let log = &logged["work_logs"][0];
+    assert_eq!(log["minutes"], 150);
+    assert_eq!(log["author"], ACTOR);
     assert_eq!(
-        strings(&l["work_log"]["artifacts"]["files"]),
+        strings(&log["artifacts"]["files"]),
         vec!["src/session.rs", "src/login.rs"]
     );
     assert_eq!(l["total_time_spent"], "2h30m");
@@ -129,12 +142,13 @@ async fn daily_loop_from_init_to_done_with_audit_trail() {
     assert_eq!(c["awaiting_review"], false);
     assert_eq!(c["issue"]["status"], "done");
     assert_eq!(strings(&c["transitions"]), vec!["review → done"]);
-    assert_eq!(c["issue"]["analytics"]["actual_minutes"], 180);
+    let finished = get(&svc, &first).await;
+    assert_eq!(finished["issue"]["analytics"]["actual_minutes"], 180);
     assert_eq!(
-        strings(&c["issue"]["analytics"]["lessons_learned"]),
+        strings(&finished["issue"]["analytics"]["lessons_learned"]),
         vec!["Check the timeouts first"]
     );
-    assert!(c["issue"]["completed_at"].is_string());
+    assert!(finished["issue"]["completed_at"].is_string());
 
     let d1 = get(&svc, &first).await;
     assert_eq!(d1["time_spent"], "3h");

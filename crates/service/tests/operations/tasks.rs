@@ -243,7 +243,7 @@ async fn tasks_and_their_checklists() {
         json!({"issue_key": key, "activity": "code", "summary": "migrated", "task_key": t1, "time_spent": "45m"}),
     )
     .await;
-    assert_eq!(l["work_log"]["task_key"], t1);
+    assert_eq!(l["logged"]["task_key"], t1);
 
     let d = get(&svc, &key).await;
     assert_eq!(keys(&d["tasks"]), vec!["PM-1-T1", "PM-1-T2"]);

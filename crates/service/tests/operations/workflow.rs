@@ -90,7 +90,11 @@ async fn workflow_rules_are_enforced_and_explained() {
     )
     .await;
     assert_eq!(b["issue"]["status"], "blocked");
-    assert_eq!(b["issue"]["blocker_reason"], "waiting for API keys");
+    assert!(
+        strings(&b["issue"]["changed"])
+            .contains(&"blocker_reason: none → waiting for API keys".to_string()),
+        "{b}"
+    );
     assert_eq!(
         get(&svc, &key).await["issue"]["blocker_reason"],
         "waiting for API keys"
@@ -125,7 +129,7 @@ async fn workflow_rules_are_enforced_and_explained() {
     set_status(&svc, &key, "review").await;
     let done = set_status(&svc, &key, "done").await;
     assert_eq!(done["issue"]["status"], "done");
-    assert!(done["issue"]["completed_at"].is_string());
+    assert!(get(&svc, &key).await["issue"]["completed_at"].is_string());
 
     // Reopen: done → in_progress.
     let m = invalid(
@@ -196,7 +200,7 @@ async fn reviving_a_canceled_issue_clears_completed_at() {
     let (_dir, svc) = setup_project().await;
     let key = create(&svc, "Cancel me", json!({})).await;
     let c = set_status(&svc, &key, "canceled").await;
-    assert!(c["issue"]["completed_at"].is_string());
+    assert!(get(&svc, &key).await["issue"]["completed_at"].is_string());
     let p = set_status(&svc, &key, "proposed").await;
     assert_eq!(p["issue"]["status"], "proposed");
     assert!(
@@ -268,7 +272,7 @@ async fn review_by_someone_else_lets_a_strict_project_finish() {
     .await;
     assert_eq!(r["issue"]["status"], "review");
     assert_eq!(
-        r["issue"]["communication"]["review_requests"][0]["reviewers"],
+        get(&svc, &key).await["issue"]["communication"]["review_requests"][0]["reviewers"],
         json!(["bob"])
     );
 
@@ -305,7 +309,7 @@ async fn review_by_someone_else_lets_a_strict_project_finish() {
     .await;
     assert_eq!(back["issue"]["status"], "in_progress");
     assert_eq!(
-        back["issue"]["communication"]["reviews"][0]["decision"],
+        get(&svc, &key).await["issue"]["communication"]["reviews"][0]["decision"],
         "changes_requested"
     );
     let m = invalid(

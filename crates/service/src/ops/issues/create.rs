@@ -240,6 +240,9 @@ impl Service {
             ));
         }
         next_steps.push(format!("pm_create_task: break {} into tasks", issue.key));
-        Ok(IssueOutput { issue, next_steps })
+        Ok(IssueOutput {
+            issue: super::IssueSummary::of(&issue),
+            next_steps,
+        })
     }
 }

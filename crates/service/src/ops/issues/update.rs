@@ -87,8 +87,9 @@ impl Service {
         }
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         check_version(&issue.key, input.version, issue.version)?;
-        let before = serde_json::to_value(&issue).unwrap_or(Value::Null);
+        let before_json = serde_json::to_value(&issue).unwrap_or(Value::Null);
         let mut changed: Vec<&str> = Vec::new();
         macro_rules! set {
             ($name:literal, $target:expr, $value:expr) => {{
@@ -229,20 +230,21 @@ impl Service {
             set!("archived", issue.archived, a);
         }
         if changed.is_empty() {
-            return Ok(IssueOutput {
-                next_steps: vec![format!(
+            return Ok(IssueOutput::new(
+                &before,
+                &issue,
+                vec![format!(
                     "pm_get_issue: nothing changed; read {} in full",
                     issue.key
                 )],
-                issue,
-            });
+            ));
         }
         let expected = issue.version;
         issue.version += 1;
         issue.updated_at = w.now;
         w.update_issue(&issue, expected).await?;
         let after = serde_json::to_value(&issue).unwrap_or(Value::Null);
-        let diff = diff_fields(&before, &after);
+        let diff = diff_fields(&before_json, &after);
         let event = if changed == ["archived"] {
             if issue.archived {
                 "issue_archived"
@@ -261,10 +263,11 @@ impl Service {
         )
         .await?;
         w.commit().await?;
-        Ok(IssueOutput {
-            next_steps: vec![format!("pm_get_issue: read {} in full", issue.key)],
-            issue,
-        })
+        Ok(IssueOutput::new(
+            &before,
+            &issue,
+            vec![format!("pm_get_issue: read {} in full", issue.key)],
+        ))
     }
 
     pub async fn pm_delete_issue(&self, input: DeleteIssueInput) -> Result<DeleteIssueOutput> {

@@ -51,6 +51,7 @@ impl Service {
         };
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         if issue.owner != owner {
             let from = std::mem::replace(&mut issue.owner, owner.clone());
             save(&mut w, &mut issue).await?;
@@ -68,16 +69,14 @@ impl Service {
             Some(o) => format!("pm_my_queue: {o} sees {} in their queue", issue.key),
             None => format!("pm_suggest_next_work: {} is open to anyone", issue.key),
         };
-        Ok(IssueOutput {
-            next_steps: vec![next],
-            issue,
-        })
+        Ok(IssueOutput::new(&before, &issue, vec![next]))
     }
 
     pub async fn pm_prioritize_issue(&self, input: PrioritizeIssueInput) -> Result<IssueOutput> {
         let reason = opt_text("reason", &input.reason, 2000)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         if issue.priority != input.priority {
             let from = issue.priority;
             issue.priority = input.priority;
@@ -92,12 +91,13 @@ impl Service {
             .await?;
             w.commit().await?;
         }
-        Ok(IssueOutput {
-            next_steps: vec![format!(
+        Ok(IssueOutput::new(
+            &before,
+            &issue,
+            vec![format!(
                 "pm_suggest_next_work: ranking now counts {} as {}",
                 issue.key, issue.priority
             )],
-            issue,
-        })
+        ))
     }
 }

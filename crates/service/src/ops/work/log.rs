@@ -36,10 +36,43 @@ pub struct LogWorkInput {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct LogWorkOutput {
-    pub work_log: WorkLog,
+    /// What was recorded: its id, issue, activity, time and how many artifacts.
+    pub logged: LoggedWork,
     /// Total logged on the issue, like `4h30m`.
     pub total_time_spent: String,
     pub next_steps: Vec<String>,
+}
+
+/// A work log as a write reports it back; pm_get_issue shows it whole.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LoggedWork {
+    pub id: i64,
+    pub issue_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_key: Option<String>,
+    pub activity: lazypm_domain::Activity,
+    /// Like `2h30m`.
+    pub time_spent: String,
+    /// Files, commits and URLs recorded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub artifacts: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl From<&WorkLog> for LoggedWork {
+    fn from(l: &WorkLog) -> Self {
+        Self {
+            id: l.id,
+            issue_key: l.issue_key.clone(),
+            task_key: l.task_key.clone(),
+            activity: l.activity,
+            time_spent: format_minutes(l.minutes),
+            artifacts: l.artifacts.files.len() + l.artifacts.commits.len() + l.artifacts.urls.len(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -137,7 +170,7 @@ impl Service {
             ));
         }
         Ok(LogWorkOutput {
-            work_log: log,
+            logged: LoggedWork::from(&log),
             total_time_spent: format_minutes(issue.time_spent_minutes),
             next_steps,
         })

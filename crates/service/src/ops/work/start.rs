@@ -31,7 +31,7 @@ pub struct StartWorkInput {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct StartWorkOutput {
-    pub issue: lazypm_domain::Issue,
+    pub issue: crate::ops::issues::IssueSummary,
     /// False when you already owned it in progress (nothing changed).
     pub started: bool,
     /// The issue's branch, with create_branch.
@@ -85,6 +85,7 @@ impl Service {
         };
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         let branch_changed = match &branch {
             Some(b) => self.record_branch(&mut w, &mut issue, b, false).await?,
             None => false,
@@ -105,7 +106,7 @@ impl Service {
         }
         Ok(StartWorkOutput {
             next_steps,
-            issue,
+            issue: crate::ops::issues::IssueSummary::changed(&before, &issue),
             started,
             branch,
         })

@@ -41,7 +41,7 @@ pub struct CompleteIssueInput {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CompleteIssueOutput {
-    pub issue: lazypm_domain::Issue,
+    pub issue: crate::ops::issues::IssueSummary,
     /// True when the issue is now done.
     pub completed: bool,
     /// True when the project requires review and the issue waits for an approval.
@@ -69,6 +69,7 @@ impl Service {
         let reason = opt_text("blocker_reason", &input.blocker_reason, 2000)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         check_version(&issue.key, input.version, issue.version)?;
         if input.status == Status::Blocked && reason.is_none() {
             return Err(ServiceError::invalid(
@@ -100,13 +101,14 @@ impl Service {
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        Ok(IssueOutput {
-            next_steps: vec![format!(
+        Ok(IssueOutput::new(
+            &before,
+            &issue,
+            vec![format!(
                 "pm_update_status: from {} {} can move to {next}",
                 issue.status, issue.key
             )],
-            issue,
-        })
+        ))
     }
 
     pub async fn pm_complete_issue(
@@ -125,6 +127,7 @@ impl Service {
         let notes = opt_text("notes", &input.notes, TEXT_MAX)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         if !matches!(issue.status, Status::InProgress | Status::Review) {
             let hint = match issue.status {
                 Status::Done => "it is already done".to_string(),
@@ -193,7 +196,7 @@ impl Service {
             completed: !awaiting,
             awaiting_review: awaiting,
             transitions,
-            issue,
+            issue: crate::ops::issues::IssueSummary::changed(&before, &issue),
             next_steps,
         })
     }
