@@ -123,6 +123,11 @@ pub fn issue_changes(before: &Issue, after: &Issue) -> Vec<String> {
             after.analytics.lessons_learned.len(),
         ),
         (
+            "review_requests",
+            before.communication.review_requests.len(),
+            after.communication.review_requests.len(),
+        ),
+        (
             "reviews",
             before.communication.reviews.len(),
             after.communication.reviews.len(),

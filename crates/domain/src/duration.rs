@@ -56,6 +56,15 @@ pub fn parse_duration(field: &str, text: &str) -> Result<i64, DomainError> {
             format!("invalid duration '{text}': must be more than zero"),
         ));
     }
+    // Time is kept in whole minutes: less than half a minute would be stored as none.
+    if total < 0.5 {
+        return Err(DomainError::new(
+            field,
+            format!(
+                "invalid duration '{text}': less than a minute; time is recorded in whole minutes"
+            ),
+        ));
+    }
     if total > MAX_MINUTES {
         return Err(DomainError::new(
             field,
@@ -100,7 +109,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage_naming_the_field() {
-        for text in ["", "2", "abc", "2x", "h", "-1h", "1..5h", "0m", "9999d"] {
+        for text in [
+            "", "2", "abc", "2x", "h", "-1h", "1..5h", "0m", "9999d", "0.1m", "0.001h",
+        ] {
             let err = parse_duration("time_spent", text).unwrap_err();
             assert_eq!(err.field, "time_spent", "{text}");
         }

@@ -130,6 +130,14 @@ pub struct Planning {
     pub stakeholders: Vec<String>,
     pub risks: Vec<String>,
     pub estimate_reasoning: Option<String>,
+    /// How sure the current estimate is: `low`, `medium` or `high`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate_confidence: Option<String>,
+    /// Who made the current estimate, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_at: Option<DateTime<Utc>>,
     /// Earlier estimates, newest last.
     pub estimate_history: Vec<Value>,
 }

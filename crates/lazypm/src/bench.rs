@@ -455,6 +455,7 @@ async fn measure(
                 notes: None,
                 blocker_reason: blocking.then(|| "waiting on review".to_string()),
                 version: None,
+                validate_dependencies: None,
             })
             .await
             .map(drop)

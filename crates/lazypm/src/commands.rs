@@ -494,6 +494,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     status: Status::Review,
                     notes: a.notes,
                     blocker_reason: None,
+                    validate_dependencies: None,
                     version: None,
                 })
                 .await?;

@@ -261,8 +261,9 @@ async fn refine_adds_requirements_technical_acceptance_and_risks() {
     .await;
     assert_eq!(r["changed"], true);
     assert_eq!(r["issue"]["version"], 2);
+    assert_eq!(strings(&r["issue"]["changed"]), vec!["description updated"]);
     assert_eq!(
-        r["issue"]["specification"]["description"],
+        get(&svc, &key).await["issue"]["specification"]["description"],
         "Intro.\n\n## Requirements\n\nReads TOML."
     );
     // A second requirement goes into the same section; a repeat changes nothing.
@@ -299,7 +300,11 @@ async fn refine_adds_requirements_technical_acceptance_and_risks() {
     )
     .await;
     assert_eq!(
-        t["issue"]["specification"]["technical_approach"],
+        strings(&t["issue"]["changed"]),
+        vec!["technical_approach updated"]
+    );
+    assert_eq!(
+        get(&svc, &key).await["issue"]["specification"]["technical_approach"],
         "Use the toml crate.\n\nKeep spans."
     );
 
@@ -484,7 +489,12 @@ async fn estimate_sets_hours_and_keeps_history() {
     .await;
     assert_eq!(e1["previous"], Value::Null);
     assert_eq!(e1["confidence"], "high");
-    let est = &e1["issue"]["estimate"];
+    let after_first = get(&svc, &key).await;
+    let est = &after_first["issue"]["estimate"];
+    assert_eq!(
+        after_first["issue"]["planning"]["estimate_confidence"],
+        "high"
+    );
     assert_eq!(est["effort"], "2-3d");
     assert_eq!(est["hours"], 20.0);
     assert_eq!(est["story_points"], 5);
@@ -543,7 +553,7 @@ async fn estimate_sets_hours_and_keeps_history() {
         "{}",
         e3["previous"]
     );
-    assert_eq!(e3["issue"]["estimate"]["hours"], 60.0);
+    assert_eq!(get(&svc, &made).await["issue"]["estimate"]["hours"], 60.0);
 
     let before = snapshot(&svc, &dir).await;
     let m = invalid(

@@ -4,12 +4,14 @@
 
 mod assign;
 mod estimate;
+mod gaps;
 mod refine;
 mod related;
 mod split;
 
 pub use assign::*;
 pub use estimate::*;
+pub use gaps::*;
 pub use refine::*;
 pub use related::*;
 pub use split::*;

@@ -67,3 +67,20 @@ pub(crate) async fn save(w: &mut Write<'_>, issue: &mut Issue) -> Result<()> {
     w.update_issue(issue, expected).await?;
     Ok(())
 }
+
+/// Refuses to move `issue` into work while an open issue blocks it.
+pub(crate) async fn refuse_open_blockers(w: &mut Write<'_>, issue: &Issue) -> Result<()> {
+    let blockers = w.open_blockers(issue.id).await?;
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    let list = blockers
+        .iter()
+        .map(|b| format!("{} ({})", b.key, b.status))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(ServiceError::conflict(format!(
+        "{} is blocked by open issues: {list}; finish those first, or pass validate_dependencies: false to start anyway",
+        issue.key
+    )))
+}

@@ -217,6 +217,12 @@ impl Service {
         if let Some(r) = &input.risks {
             set!("risks", issue.planning.risks, clean_list("risks", r, 2000)?);
         }
+        // An estimate changed by hand is no longer the one pm_estimate made.
+        if issue.estimate != before.estimate {
+            issue.planning.estimate_confidence = None;
+            issue.planning.estimated_by = None;
+            issue.planning.estimated_at = None;
+        }
         if let Some(a) = input.archived {
             if a && !issue.status.is_closed() {
                 return Err(ServiceError::invalid(

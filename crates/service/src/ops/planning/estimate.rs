@@ -2,7 +2,7 @@
 //! estimate it replaces kept in its history; and reading effort texts as hours.
 
 use lazypm_domain::text::{clean_list, required};
-use lazypm_domain::{Complexity, Estimate, Issue, parse_duration};
+use lazypm_domain::{Complexity, Estimate, parse_duration};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ pub struct EstimateInput {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct EstimateOutput {
-    pub issue: Issue,
+    pub issue: crate::ops::issues::IssueSummary,
     pub confidence: Option<Confidence>,
     /// The estimate this one replaced, as pushed to planning.estimate_history.
     pub previous: Option<Value>,
@@ -98,6 +98,7 @@ impl Service {
         let risks = clean_list("risks", input.risks.as_deref().unwrap_or(&[]), 2000)?;
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         check_version(&issue.key, input.version, issue.version)?;
         let actor = self.actor().to_string();
         let old = issue.estimate.clone();
@@ -109,13 +110,19 @@ impl Service {
                 "replaced_at": w.now, "replaced_by": actor,
             });
             // When the estimate came from pm_estimate, keep its confidence and author.
-            let events = w.issue_events(&issue.key, 10_000).await?;
-            if let Some(e) = events
+            if issue.planning.estimated_at.is_some() {
+                entry["confidence"] = json!(issue.planning.estimate_confidence);
+                entry["estimated_at"] = json!(issue.planning.estimated_at);
+                entry["estimated_by"] = json!(issue.planning.estimated_by);
+            } else if let Some(e) = w
+                .issue_events(&issue.key, 10_000)
+                .await?
                 .iter()
                 .rev()
                 .find(|e| e.event_type == "issue_estimated")
                 .filter(|e| e.changes.get("to") == Some(&json!(old)))
             {
+                // Estimates made before the confidence was stored on the issue.
                 entry["confidence"] = e.changes.get("confidence").cloned().unwrap_or(Value::Null);
                 entry["estimated_at"] = json!(e.at);
                 entry["estimated_by"] = json!(e.actor);
@@ -132,6 +139,12 @@ impl Service {
             complexity: input.complexity.or(old.complexity),
         };
         issue.planning.estimate_reasoning = reasoning;
+        issue.planning.estimate_confidence = input
+            .confidence
+            .and_then(|c| serde_json::to_value(c).ok())
+            .and_then(|v| v.as_str().map(str::to_string));
+        issue.planning.estimated_by = Some(actor.clone());
+        issue.planning.estimated_at = Some(w.now);
         for r in &risks {
             if !issue.planning.risks.contains(r) {
                 issue.planning.risks.push(r.clone());
@@ -160,7 +173,7 @@ impl Service {
         }
         next_steps.push(format!("pm_start_work: begin {} when ready", issue.key));
         Ok(EstimateOutput {
-            issue,
+            issue: crate::ops::issues::IssueSummary::changed(&before, &issue),
             confidence: input.confidence,
             previous,
             next_steps,

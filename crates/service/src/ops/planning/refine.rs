@@ -28,22 +28,27 @@ pub enum RefineAspect {
 #[serde(deny_unknown_fields)]
 pub struct RefineIssueInput {
     pub issue_key: String,
-    /// requirements, technical, acceptance, risks or dependencies.
-    pub aspect: RefineAspect,
+    /// requirements, technical, acceptance, risks or dependencies; omit with content to review.
+    pub aspect: Option<RefineAspect>,
     /// Markdown. acceptance/risks: one item per line; dependencies: issue keys.
-    pub content: String,
+    pub content: Option<String>,
     /// The version you read; refused if changed since.
     pub version: Option<i64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct RefineIssueOutput {
-    pub issue: Issue,
-    pub aspect: RefineAspect,
-    /// False when the issue already held this content (nothing was written).
+    pub issue: crate::ops::issues::IssueSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aspect: Option<RefineAspect>,
+    /// False when nothing was written (a review, or content already there).
     pub changed: bool,
     /// The items added: criteria, risks or blocking issue keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<String>,
+    /// Without aspect and content: each aspect missing, thin or ok, with the call that fills it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<super::AspectReview>,
     pub next_steps: Vec<String>,
 }
 
@@ -159,8 +164,26 @@ fn content_keys(field: &str, content: &str) -> Result<Vec<IssueKey>> {
 
 impl Service {
     pub async fn pm_refine_issue(&self, input: RefineIssueInput) -> Result<RefineIssueOutput> {
-        let content = required("content", &input.content, TEXT_MAX)?;
-        let items = match input.aspect {
+        let (aspect, content) = match (input.aspect, input.content.as_deref()) {
+            (None, None) => return self.refinement_review(&input.issue_key).await,
+            (Some(a), Some(c)) => (a, required("content", c, TEXT_MAX)?),
+            (None, Some(_)) => {
+                return Err(ServiceError::invalid(
+                    "aspect",
+                    "say which aspect the content refines: requirements, technical, acceptance, risks or dependencies (or pass neither for a review)",
+                ));
+            }
+            (Some(a), None) => {
+                return Err(ServiceError::invalid(
+                    "content",
+                    format!(
+                        "give the content to add to {}",
+                        serde_json::to_value(a).unwrap_or_default()
+                    ),
+                ));
+            }
+        };
+        let items = match aspect {
             RefineAspect::Acceptance | RefineAspect::Risks => {
                 let items = clean_list("content", &content_items(&content), 2000)?;
                 if items.is_empty() {
@@ -173,16 +196,17 @@ impl Service {
             }
             _ => Vec::new(),
         };
-        let dep_keys = match input.aspect {
+        let dep_keys = match aspect {
             RefineAspect::Dependencies => content_keys("content", &content)?,
             _ => Vec::new(),
         };
         let mut w = self.write().await?;
         let mut issue = load_issue(&mut *w, "issue_key", &input.issue_key).await?;
+        let before = issue.clone();
         check_version(&issue.key, input.version, issue.version)?;
         let mut added: Vec<String> = Vec::new();
         let mut blockers: Vec<Issue> = Vec::new();
-        match input.aspect {
+        match aspect {
             RefineAspect::Requirements => {
                 if !issue.specification.description.contains(&content) {
                     let text = add_requirements(&issue.specification.description, &content);
@@ -282,7 +306,7 @@ impl Service {
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),
-                json!({ "aspect": input.aspect, "added": added }),
+                json!({ "aspect": aspect, "added": added }),
             )
             .await?;
             w.commit().await?;
@@ -292,10 +316,39 @@ impl Service {
             format!("pm_estimate: estimate {} once it is specified", issue.key),
         ];
         Ok(RefineIssueOutput {
-            issue,
-            aspect: input.aspect,
+            issue: crate::ops::issues::IssueSummary::changed(&before, &issue),
+            aspect: Some(aspect),
             changed,
             added,
+            review: Vec::new(),
+            next_steps,
+        })
+    }
+
+    /// The refinement review of an issue: nothing is written.
+    async fn refinement_review(&self, issue_key: &str) -> Result<RefineIssueOutput> {
+        let mut tx = self.read().await?;
+        let detail = crate::ops::load_detail(&mut *tx, "issue_key", issue_key).await?;
+        let review = super::refinement_review(&detail.issue, &detail.links);
+        let mut next_steps: Vec<String> = review
+            .iter()
+            .filter_map(|r| {
+                let tool = r.call.as_deref()?.split_whitespace().next()?;
+                Some(format!("{tool}: {} is {}", r.aspect, r.state))
+            })
+            .collect();
+        if next_steps.is_empty() {
+            next_steps.push(format!(
+                "pm_start_work: {} is specified well enough to start",
+                detail.issue.key
+            ));
+        }
+        Ok(RefineIssueOutput {
+            issue: crate::ops::issues::IssueSummary::of(&detail.issue),
+            aspect: None,
+            changed: false,
+            added: Vec::new(),
+            review,
             next_steps,
         })
     }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{save, transition};
+use super::{refuse_open_blockers, save, transition};
 use crate::ops::issues::{IssueOutput, OneOrMany, TEXT_MAX, opt_text};
 use crate::ops::{check_version, load_issue};
 use crate::{Result, Service, ServiceError};
@@ -24,6 +24,8 @@ pub struct UpdateStatusInput {
     pub blocker_reason: Option<String>,
     /// The version you read; refused if changed since.
     pub version: Option<i64>,
+    /// Moving to in_progress: false starts despite open blocking issues.
+    pub validate_dependencies: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -93,7 +95,23 @@ impl Service {
         if input.status == Status::Blocked {
             issue.blocker_reason = reason;
         }
+        // Into work by any door: the checks and ownership of pm_start_work.
+        let starting = input.status == Status::InProgress && issue.status != Status::InProgress;
+        if starting && input.validate_dependencies.unwrap_or(true) {
+            refuse_open_blockers(&mut w, &issue).await?;
+        }
         transition(&mut w, &mut issue, input.status, notes, &actor).await?;
+        if starting && issue.owner.is_none() {
+            issue.owner = Some(actor.clone());
+            w.record(
+                "owner_changed",
+                Some(&issue.project),
+                &issue.key,
+                Some(&issue.key),
+                json!({ "from": null, "to": actor }),
+            )
+            .await?;
+        }
         save(&mut w, &mut issue).await?;
         w.commit().await?;
         let next = allowed_next(issue.status)
