@@ -73,14 +73,14 @@ pub trait Projects {
     async fn allocate_issue_number(&mut self, project_id: i64) -> Result<i64>;
     /// Issue counts (open, total) per module; `None` for issues without one.
     async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>>;
-    /// Moves every issue of `from` to module `to` (or none); returns how many moved.
+    /// Moves every issue of `from` to module `to` (or none); returns the keys moved.
     async fn reassign_module(
         &mut self,
         project_id: i64,
         from: &str,
         to: Option<&str>,
         at: DateTime<Utc>,
-    ) -> Result<u64>;
+    ) -> Result<Vec<String>>;
 }
 
 #[async_trait]

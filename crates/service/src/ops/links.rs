@@ -2,12 +2,13 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use lazypm_domain::DependencyKind;
+use lazypm_domain::{DependencyKind, Issue};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::load_issue;
+use crate::audit::Write;
 use crate::{Result, Service, ServiceError};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, JsonSchema)]
@@ -83,22 +84,7 @@ impl Service {
             } else {
                 "issue_unlinked"
             };
-            w.record(
-                event,
-                Some(&from.project),
-                &from.key,
-                Some(&from.key),
-                json!({ "target": to.key, "kind": input.kind }),
-            )
-            .await?;
-            w.record(
-                event,
-                Some(&to.project),
-                &to.key,
-                Some(&to.key),
-                json!({ "source": from.key, "kind": input.kind }),
-            )
-            .await?;
+            record_link(&mut w, event, &from, &to, input.kind).await?;
         }
         w.commit().await?;
         Ok(LinkIssuesOutput {
@@ -144,4 +130,31 @@ pub(crate) async fn blocks_path(
         frontier = queue.drain(..).collect();
     }
     Ok(None)
+}
+
+/// Records a link (or its removal) on both issues it touches: the source
+/// names its target, the target its source.
+pub(crate) async fn record_link(
+    w: &mut Write<'_>,
+    event: &str,
+    from: &Issue,
+    to: &Issue,
+    kind: DependencyKind,
+) -> Result<()> {
+    w.record(
+        event,
+        Some(&from.project),
+        &from.key,
+        Some(&from.key),
+        json!({ "target": to.key, "kind": kind }),
+    )
+    .await?;
+    w.record(
+        event,
+        Some(&to.project),
+        &to.key,
+        Some(&to.key),
+        json!({ "source": from.key, "kind": kind }),
+    )
+    .await
 }

@@ -384,11 +384,25 @@ impl Service {
             Some(&project.key),
             &project.key,
             None,
-            json!({ "submodule": removed.name, "reassigned_to": input.reassign_to, "issues_moved": moved }),
+            json!({ "submodule": removed.name, "reassigned_to": input.reassign_to, "issues_moved": moved.len() }),
         )
         .await?;
+        // Each moved issue's history says so.
+        for key in &moved {
+            w.record(
+                "issue_updated",
+                Some(&project.key),
+                key,
+                Some(key),
+                json!({
+                    "fields": ["module"],
+                    "changes": { "module": { "from": removed.name, "to": input.reassign_to } },
+                }),
+            )
+            .await?;
+        }
         let out = self
-            .submodule_summary(&mut *w, &project, Some(moved))
+            .submodule_summary(&mut *w, &project, Some(moved.len() as u64))
             .await?;
         w.commit().await?;
         Ok(out)

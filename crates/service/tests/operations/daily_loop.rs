@@ -201,6 +201,8 @@ async fn daily_loop_from_init_to_done_with_audit_trail() {
         history_types(&svc, &first).await,
         vec![
             "issue_created",
+            // Another issue was created depending on it: its history says so.
+            "issue_linked",
             "owner_changed",
             "status_changed",
             "work_logged",

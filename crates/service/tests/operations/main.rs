@@ -8,6 +8,7 @@
 mod common;
 
 mod archive;
+mod compat;
 mod daily_loop;
 mod issues;
 mod links;

@@ -114,17 +114,17 @@ impl Projects for SqliteTx {
         from: &str,
         to: Option<&str>,
         at: DateTime<Utc>,
-    ) -> Result<u64> {
-        let done = sqlx::query(
+    ) -> Result<Vec<String>> {
+        let keys = sqlx::query_scalar(
             "UPDATE issues SET module = ?, version = version + 1, updated_at = ? \
-             WHERE project_id = ? AND module = ?",
+             WHERE project_id = ? AND module = ? RETURNING key",
         )
         .bind(to)
         .bind(ts(at))
         .bind(project_id)
         .bind(from)
-        .execute(self.conn())
+        .fetch_all(self.conn())
         .await?;
-        Ok(done.rows_affected())
+        Ok(keys)
     }
 }

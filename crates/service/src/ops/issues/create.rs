@@ -15,6 +15,7 @@ use super::input::{
     TEXT_MAX, TITLE_MAX, check_hours, check_points, effort_hours, opt_name, opt_text,
 };
 use crate::audit::Write;
+use crate::ops::links::record_link;
 use crate::ops::{Scope, load_issue};
 use crate::{Result, Service, ServiceError};
 
@@ -217,6 +218,10 @@ pub(crate) async fn insert_new_issue(
         }),
     )
     .await?;
+    // Each blocker's history shows the link too.
+    for b in &blockers {
+        record_link(w, "issue_linked", b, &issue, DependencyKind::Blocks).await?;
+    }
     Ok(issue)
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::ops::issues::TEXT_MAX;
-use crate::ops::links::blocks_path;
+use crate::ops::links::{blocks_path, record_link};
 use crate::ops::work::save;
 use crate::ops::{check_version, load_issue};
 use crate::{Result, Service, ServiceError};
@@ -291,14 +291,7 @@ impl Service {
         let changed = !added.is_empty();
         if changed {
             for b in blockers.iter().filter(|b| added.contains(&b.key)) {
-                w.record(
-                    "issue_linked",
-                    Some(&b.project),
-                    &b.key,
-                    Some(&b.key),
-                    json!({ "target": issue.key, "kind": DependencyKind::Blocks }),
-                )
-                .await?;
+                record_link(&mut w, "issue_linked", b, &issue, DependencyKind::Blocks).await?;
             }
             save(&mut w, &mut issue).await?;
             w.record(

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::ops::issues::{CreateIssueInput, NewIssue, insert_new_issue};
+use crate::ops::links::record_link;
 use crate::ops::reports::{BriefIssue, brief};
 use crate::ops::{Scope, load_issue};
 use crate::{Result, Service, ServiceError};
@@ -144,10 +145,26 @@ impl Service {
                 SplitLink::Blocks => {
                     w.insert_link(child.id, issue.id, DependencyKind::Blocks, now)
                         .await?;
+                    record_link(
+                        &mut w,
+                        "issue_linked",
+                        &child,
+                        &issue,
+                        DependencyKind::Blocks,
+                    )
+                    .await?;
                 }
                 SplitLink::Relates => {
                     w.insert_link(issue.id, child.id, DependencyKind::Relates, now)
                         .await?;
+                    record_link(
+                        &mut w,
+                        "issue_linked",
+                        &issue,
+                        &child,
+                        DependencyKind::Relates,
+                    )
+                    .await?;
                 }
             }
             children.push(brief(&child));
