@@ -6,23 +6,47 @@ use anyhow::Context as _;
 use clap::Args;
 use lazypm_service::{Context, EventSink, Service};
 
-/// Options every command takes.
+/// Options every command takes, listed under "Global options" in `--help`.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
-    /// Data directory (database, events.jsonl, backups).
-    #[arg(long, global = true, env = "LAZYPM_DATA_DIR")]
+    /// Data directory: the database and events.jsonl [default: $XDG_DATA_HOME/lazypm, else ~/.local/share/lazypm]
+    #[arg(
+        long,
+        global = true,
+        env = "LAZYPM_DATA_DIR",
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub data_dir: Option<PathBuf>,
-    /// Store URL (`sqlite://path`); overrides the data directory's database.
-    #[arg(long, global = true, env = "LAZYPM_DATABASE_URL")]
+    /// Store URL, `sqlite://path` (a plain path works too) [default: lazypm.db in the data directory]
+    #[arg(
+        long,
+        global = true,
+        env = "LAZYPM_DATABASE_URL",
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
     pub database_url: Option<String>,
-    /// Who is acting, recorded on every change.
-    #[arg(long, global = true, env = "LAZYPM_ACTOR")]
+    /// Who is acting: recorded on every change, and the owner `start` sets [default: $USER, else cli]
+    #[arg(
+        long,
+        global = true,
+        env = "LAZYPM_ACTOR",
+        value_name = "NAME",
+        help_heading = "Global options"
+    )]
     pub actor: Option<String>,
-    /// Project key to use when a command names none.
-    #[arg(long, global = true, env = "LAZYPM_PROJECT")]
+    /// Project key to use when a command names none [default: the registered project containing the working directory]
+    #[arg(
+        long,
+        global = true,
+        env = "LAZYPM_PROJECT",
+        value_name = "KEY",
+        help_heading = "Global options"
+    )]
     pub project: Option<String>,
     /// Print JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
 }
 

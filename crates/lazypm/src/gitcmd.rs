@@ -22,71 +22,88 @@ pub enum GitCommand {
     },
     /// Create the issue's branch from the updated default branch (or --base) and switch to it.
     Branch {
+        /// Issue key, like APP-12.
         key: String,
-        #[arg(long)]
+        /// The branch to start from (default: the project's default branch).
+        #[arg(long, value_name = "BRANCH")]
         base: Option<String>,
         #[command(flatten)]
         changes: Changes,
     },
     /// Switch to an issue's branch (by key) or to a named branch.
     Switch {
-        /// Issue key or branch name.
+        /// Issue key (like APP-12) or branch name.
         target: String,
         #[command(flatten)]
         changes: Changes,
     },
     /// Commit as `[pm KEY] message` with a `PM: KEY` trailer, logged on the issue.
     Commit {
+        /// Issue key, like APP-12.
         key: String,
+        /// The commit message (lazypm adds `[pm KEY]` and the `PM: KEY` trailer).
         #[arg(short, long)]
         message: String,
         /// Stage every change, new files included.
         #[arg(short, long)]
         all: bool,
         /// Time spent, logged with the commit (45m, 2h).
-        #[arg(long)]
+        #[arg(long, value_name = "DURATION")]
         time: Option<String>,
         /// Files to stage first.
         files: Vec<String>,
     },
     /// Push the issue's branch; --pr opens a pull request (gh) or prints the compare URL.
     Push {
+        /// Issue key, like APP-12.
         key: String,
+        /// Open a pull request (through gh, or GITHUB_TOKEN), or print the compare URL.
         #[arg(long)]
         pr: bool,
+        /// With --pr: open it as a draft.
         #[arg(long)]
         draft: bool,
-        /// A reviewer (repeatable).
-        #[arg(long = "reviewer")]
+        /// With --pr: a reviewer, user or team (repeatable).
+        #[arg(long = "reviewer", value_name = "NAME")]
         reviewers: Vec<String>,
-        #[arg(long)]
+        /// With --pr: the branch to merge into (default: the project's default branch).
+        #[arg(long, value_name = "BRANCH")]
         base: Option<String>,
+        /// With --pr: the pull request's title (default: `[KEY] issue title`).
         #[arg(long)]
         title: Option<String>,
+        /// The remote to push to (default: origin).
         #[arg(long)]
         remote: Option<String>,
     },
     /// Stash uncommitted work (untracked files too), naming the issue.
     Stash {
+        /// The issue the work belongs to: named in the stash and recorded on the issue.
         key: Option<String>,
+        /// A note kept with the stash.
         #[arg(short, long)]
         message: Option<String>,
     },
     /// The issue's commits: linked ones and those on its branch.
     Log {
+        /// Issue key, like APP-12.
         key: String,
-        #[arg(long)]
+        /// At most this many commits, 1–500 (default: 50).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
         limit: Option<u32>,
     },
     /// Whether the issue's work is merged into the base branch.
     Merged {
+        /// Issue key, like APP-12.
         key: String,
-        #[arg(long)]
+        /// The branch it should be merged into (default: the project's default branch).
+        #[arg(long, value_name = "BRANCH")]
         base: Option<String>,
     },
     /// Link commits made outside lazypm (`PM: KEY` trailer or `[pm KEY]`) to their issues.
     Sync {
-        #[arg(long)]
+        /// Look at this many recent commits at most, 1–50000 (default: 2000).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50000))]
         limit: Option<u32>,
     },
 }
@@ -129,16 +146,16 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                     Some(u) => format!(" → {u} (ahead {}, behind {})", o.ahead, o.behind),
                     None => " (no upstream)".to_string(),
                 };
-                out!("On {branch}{tracking}");
+                show!("On {branch}{tracking}");
                 match &o.issue {
-                    Some(i) => out!("Issue {}: {} [{}]", i.key, i.title, i.status),
-                    None => out!("No issue owns this branch"),
+                    Some(i) => show!("Issue {}: {} [{}]", i.key, i.title, i.status),
+                    None => show!("No issue owns this branch"),
                 }
                 if o.clean {
-                    out!("Nothing to commit");
+                    show!("Nothing to commit");
                 }
                 for f in &o.files {
-                    out!("  {:<16} {}", f.state, f.path);
+                    show!("  {:<16} {}", f.state, f.path);
                 }
             })
         }
@@ -164,9 +181,9 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                 })
                 .await?;
             print(json, &out, |o| {
-                out!("Switched to {}", o.branch);
+                show!("Switched to {}", o.branch);
                 if let Some(i) = &o.issue {
-                    out!("Issue {}: {}", i.key, i.title);
+                    show!("Issue {}: {}", i.key, i.title);
                 }
             })
         }
@@ -187,13 +204,13 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                 })
                 .await?;
             print(json, &out, |o| {
-                out!(
+                show!(
                     "Committed {} on {}: {}",
                     short(&o.commit.sha),
                     o.branch,
                     o.commit.message
                 );
-                out!("{} file(s), linked to {}", o.files.len(), o.issue_key);
+                show!("{} file(s), linked to {}", o.files.len(), o.issue_key);
             })
         }
         GitCommand::Push {
@@ -218,22 +235,22 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                 })
                 .await?;
             print(json, &out, |o| {
-                out!("Pushed {} to {}", o.branch, o.remote);
+                show!("Pushed {} to {}", o.branch, o.remote);
                 if let Some(pr) = &o.pull_request {
                     let verb = if o.pull_request_created {
                         "Opened"
                     } else {
                         "Pull request"
                     };
-                    out!("{verb} {}", pr.url);
+                    show!("{verb} {}", pr.url);
                 }
                 if let Some(note) = &o.note {
-                    out!("{note}");
+                    show!("{note}");
                 }
                 if o.pull_request.is_none()
                     && let (Some(t), Some(b)) = (&o.pr_title, &o.pr_body)
                 {
-                    out!("\nTitle: {t}\n\n{b}");
+                    show!("\nTitle: {t}\n\n{b}");
                 }
             })
         }
@@ -247,9 +264,9 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                 .await?;
             print(json, &out, |o| {
                 if o.stashed {
-                    out!("Stashed: {}", o.message);
+                    show!("Stashed: {}", o.message);
                 } else {
-                    out!("Nothing to stash");
+                    show!("Nothing to stash");
                 }
             })
         }
@@ -277,7 +294,7 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                     .collect();
                 crate::render::table(&["SHA", "WHEN", "AUTHOR", "LINKED", "SUBJECT"], &rows);
                 for w in &o.warnings {
-                    out!("note: {w}");
+                    show!("note: {w}");
                 }
             })
         }
@@ -291,7 +308,7 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                 .await?;
             print(json, &out, |o| {
                 let verdict = if o.merged { "merged" } else { "not merged" };
-                out!(
+                show!(
                     "{} is {verdict} into {}: {}",
                     o.issue_key,
                     o.base_branch,
@@ -307,17 +324,17 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                 })
                 .await?;
             print(json, &out, |o| {
-                out!(
+                show!(
                     "Scanned {} commit(s): {} newly linked, {} already linked",
                     o.scanned,
                     o.linked.len(),
                     o.already_linked
                 );
                 for l in &o.linked {
-                    out!("  {} {} {}", short(&l.sha), l.issue_key, l.subject);
+                    show!("  {} {} {}", short(&l.sha), l.issue_key, l.subject);
                 }
                 if !o.unknown_keys.is_empty() {
-                    out!("Unknown issue keys: {}", o.unknown_keys.join(", "));
+                    show!("Unknown issue keys: {}", o.unknown_keys.join(", "));
                 }
             })
         }
@@ -331,11 +348,11 @@ fn short(sha: &str) -> &str {
 
 pub fn print_branch(o: &BranchOutput) {
     match (&o.started_from, o.created) {
-        (Some(from), true) => out!("Created {} from {from}", o.branch),
-        _ => out!("Switched to existing {}", o.branch),
+        (Some(from), true) => show!("Created {} from {from}", o.branch),
+        _ => show!("Switched to existing {}", o.branch),
     }
     for w in &o.warnings {
-        out!("note: {w}");
+        show!("note: {w}");
     }
 }
 
@@ -353,7 +370,12 @@ pub enum HooksCommand {
 /// What git runs: `lazypm hook commit-msg FILE`, `lazypm hook post-commit`.
 #[derive(Subcommand)]
 pub enum HookRun {
-    CommitMsg { file: PathBuf },
+    /// Adds `PM: KEY` to the message in FILE on an issue's branch.
+    CommitMsg {
+        /// The commit message file git passes to the hook.
+        file: PathBuf,
+    },
+    /// Links the commit just made to its issue.
     PostCommit,
 }
 
@@ -425,10 +447,10 @@ pub async fn hooks(
                     std::fs::rename(&path, &chained).with_context(|| {
                         format!("cannot move the existing {} aside", path.display())
                     })?;
-                    out!("Kept the existing {hook} hook; it runs first");
+                    show!("Kept the existing {hook} hook; it runs first");
                 }
                 write_executable(&path, &hook_script(hook, &exe, settings))?;
-                out!("Installed {}", path.display());
+                show!("Installed {}", path.display());
             }
             Ok(())
         }
@@ -442,9 +464,9 @@ pub async fn hooks(
                     if chained.exists() {
                         std::fs::rename(&chained, &path)
                             .with_context(|| format!("cannot restore {}", chained.display()))?;
-                        out!("Restored the original {hook} hook");
+                        show!("Restored the original {hook} hook");
                     } else {
-                        out!("Removed {}", path.display());
+                        show!("Removed {}", path.display());
                     }
                 }
             }

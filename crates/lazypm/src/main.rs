@@ -9,7 +9,16 @@ macro_rules! out {
     }};
 }
 
+/// Prints a line for people: control characters in it (from user text) are
+/// shown as text by [`render::visible`]. JSON goes through `out!`.
+macro_rules! show {
+    ($($arg:tt)*) => {{
+        out!("{}", crate::render::visible(&format!($($arg)*)));
+    }};
+}
+
 mod bench;
+mod cli_errors;
 mod commands;
 mod config;
 mod gitcmd;
@@ -27,7 +36,8 @@ use crate::config::Settings;
 #[command(
     name = "lazypm",
     version,
-    about = "Project management for coding agents and the people who watch them"
+    about = "Project management for coding agents and the people who watch them",
+    after_help = "Exit status: 0 success, 1 failure (the error is on stderr), 2 usage error."
 )]
 struct Cli {
     #[command(flatten)]
@@ -41,6 +51,9 @@ enum Command {
     /// Register the project in PATH (default: the current git repository's root).
     Init(commands::InitArgs),
     /// Run any operation by its tool name with JSON arguments (or `-` to read them from stdin).
+    #[command(
+        after_help = "Errors keep the tool's own words (input fields, tool names). An unknown tool, or arguments that are not a JSON object, exit with status 2."
+    )]
     Call {
         /// Tool name, like pm_get_issue (`lazypm tools` lists them).
         tool: String,
@@ -99,6 +112,7 @@ struct McpArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let speaker = cli_errors::Speaker::of(&cli.command);
     init_tracing();
     // An MCP session serves calls concurrently: one slow call must not hold
     // up the others. Every other command does one thing and needs one thread.
@@ -113,14 +127,14 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(cli_errors::FAILURE);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", render::visible(&speaker.message(&e)));
+            ExitCode::from(speaker.exit_code(&e))
         }
     }
 }
@@ -216,8 +230,40 @@ fn read_args(arg: Option<String>) -> anyhow::Result<Value> {
         return Ok(Value::Object(Default::default()));
     }
     serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
+        cli_errors::Usage(format!(
             "arguments: not valid JSON ({e}); pass an object like '{{\"issue_key\": \"PROJ-1\"}}'"
-        )
+        ))
+        .into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    /// Every flag and positional of every visible command says what it is for.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "lazypm", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }

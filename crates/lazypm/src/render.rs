@@ -1,4 +1,10 @@
 //! Plain-text rendering for people: aligned tables and short summaries.
+//!
+//! User text (titles, owners, snippets, summaries, commit messages…) never
+//! reaches the terminal raw: [`visible`] shows its control characters as
+//! text, so a title cannot recolour, move the cursor or clear the screen.
+
+use std::borrow::Cow;
 
 use lazypm_service::OPERATIONS;
 use lazypm_service::ops::issues::{IssueDetailOutput, ListIssuesOutput, SearchIssuesOutput};
@@ -6,10 +12,46 @@ use lazypm_service::ops::queue::SuggestNextWorkOutput;
 use lazypm_service::ops::reports::StatusOutput;
 use serde_json::Value;
 
+/// `s` with every control character other than newline and tab made visible:
+/// C0 characters in caret notation (ESC as `^[`, NUL as `^@`), DEL and the C1
+/// characters as `\u{7f}`, `\u{9b}`. Used for every table cell and every user
+/// value printed as plain text.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if !needs_escape(c) => out.push(c),
+            '\0'..='\u{1f}' => {
+                out.push('^');
+                out.push(char::from(c as u8 ^ 0x40));
+            }
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// A table cell: [`visible`], and on one line.
+fn one_line(s: &str) -> String {
+    visible(s).replace(['\n', '\t'], " ")
+}
+
 /// Prints rows as a table with a header, columns padded to their widest cell.
+/// Cells are shown with [`visible`] and kept on one line.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| one_line(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
                 *w = (*w).max(c.chars().count());
@@ -22,11 +64,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
             .enumerate()
             .map(|(i, c)| format!("{c:<w$}", w = widths.get(i).copied().unwrap_or(0)))
             .collect();
-        out!("{}", padded.join("  ").trim_end());
+        show!("{}", padded.join("  ").trim_end());
     };
     line(header.iter().map(|h| h.to_uppercase()).collect());
     for r in rows {
-        line(r.clone());
+        line(r);
     }
 }
 
@@ -48,7 +90,7 @@ fn clip(s: &str, n: usize) -> String {
 
 pub fn issue_rows(out: &ListIssuesOutput) {
     if out.issues.is_empty() {
-        out!("No issues match.");
+        show!("No issues match.");
         return;
     }
     let rows: Vec<Vec<String>> = out
@@ -67,14 +109,14 @@ pub fn issue_rows(out: &ListIssuesOutput) {
         .collect();
     table(&["key", "pri", "status", "type", "owner", "title"], &rows);
     if let Some(c) = &out.next_cursor {
-        out!("\nMore: --cursor {c}");
+        show!("\nMore: --cursor {c}");
     }
 }
 
 pub fn issue_detail(d: &IssueDetailOutput) {
     let i = &d.issue;
-    out!("{}  {}", i.key, i.title);
-    out!(
+    show!("{}  {}", i.key, i.title);
+    show!(
         "{} · {} · {} · owner {} · spent {}{}",
         i.issue_type,
         i.priority,
@@ -84,15 +126,15 @@ pub fn issue_detail(d: &IssueDetailOutput) {
         if d.ready { " · ready" } else { "" }
     );
     if let Some(r) = &i.blocker_reason {
-        out!("Blocked: {r}");
+        show!("Blocked: {r}");
     }
     if !i.specification.description.is_empty() {
-        out!("\n{}", i.specification.description);
+        show!("\n{}", i.specification.description);
     }
     if !i.specification.acceptance_criteria.is_empty() {
-        out!("\nAcceptance criteria:");
+        show!("\nAcceptance criteria:");
         for a in &i.specification.acceptance_criteria {
-            out!("  - {a}");
+            show!("  - {a}");
         }
     }
     let keys = |v: &[lazypm_domain::LinkedIssue]| {
@@ -102,38 +144,38 @@ pub fn issue_detail(d: &IssueDetailOutput) {
             .join(", ")
     };
     if !d.depends_on.is_empty() {
-        out!("\nDepends on: {}", keys(&d.depends_on));
+        show!("\nDepends on: {}", keys(&d.depends_on));
     }
     if !d.blocks.is_empty() {
-        out!("Blocks: {}", keys(&d.blocks));
+        show!("Blocks: {}", keys(&d.blocks));
     }
     let imp = &i.implementation;
     if i.branch.is_some() || !imp.commits.is_empty() || imp.pull_request.is_some() {
-        out!("\nGit:");
+        show!("\nGit:");
         if let Some(b) = &i.branch {
-            out!("  branch {b}");
+            show!("  branch {b}");
         }
         if let Some(pr) = &imp.pull_request {
-            out!(
+            show!(
                 "  pull request {} ({})",
                 pr.url,
                 pr.state.as_deref().unwrap_or("unknown")
             );
         }
         for c in &imp.commits {
-            out!("  {} {}", &c.sha[..c.sha.len().min(7)], c.message);
+            show!("  {} {}", c.sha.get(..7).unwrap_or(&c.sha), c.message);
         }
     }
     if !d.tasks.is_empty() {
-        out!("\nTasks:");
+        show!("\nTasks:");
         for t in &d.tasks {
-            out!("  {} [{}] {}", t.key, t.status, t.title);
+            show!("  {} [{}] {}", t.key, t.status, t.title);
         }
     }
     if !d.work_logs.is_empty() {
-        out!("\nWork log:");
+        show!("\nWork log:");
         for l in &d.work_logs {
-            out!(
+            show!(
                 "  {} {} {} {}: {}",
                 l.logged_at.format("%Y-%m-%d %H:%M"),
                 l.author,
@@ -144,9 +186,9 @@ pub fn issue_detail(d: &IssueDetailOutput) {
         }
     }
     if !d.comments.is_empty() {
-        out!("\nComments:");
+        show!("\nComments:");
         for c in &d.comments {
-            out!(
+            show!(
                 "  {} {}: {}",
                 c.created_at.format("%Y-%m-%d %H:%M"),
                 c.author,
@@ -158,7 +200,7 @@ pub fn issue_detail(d: &IssueDetailOutput) {
 
 pub fn search_hits(out: &SearchIssuesOutput) {
     if out.hits.is_empty() {
-        out!("Nothing found.");
+        show!("Nothing found.");
         return;
     }
     let rows: Vec<Vec<String>> = out
@@ -167,22 +209,22 @@ pub fn search_hits(out: &SearchIssuesOutput) {
         .map(|h| {
             vec![
                 h.key.clone(),
-                format!("{:.2}", h.score),
                 h.status.to_string(),
                 clip(&h.title, 50),
                 clip(&h.snippet.replace('\n', " "), 60),
             ]
         })
         .collect();
-    table(&["key", "score", "status", "title", "match"], &rows);
+    // Best match first: the rank is the order, so no raw score column.
+    table(&["key", "status", "title", "match"], &rows);
 }
 
 pub fn suggestions(out: &SuggestNextWorkOutput) {
     if let Some(k) = &out.claimed {
-        out!("Claimed {k}: it is yours and in progress.\n");
+        show!("Claimed {k}: it is yours and in progress.\n");
     }
     if out.suggestions.is_empty() {
-        out!("Nothing is ready to start.");
+        show!("Nothing is ready to start.");
         return;
     }
     let rows: Vec<Vec<String>> = out
@@ -202,7 +244,7 @@ pub fn suggestions(out: &SuggestNextWorkOutput) {
 }
 
 pub fn status(s: &StatusOutput) {
-    out!(
+    show!(
         "{} ({}) — {} open of {}, health: {}",
         s.project,
         s.name,
@@ -216,13 +258,13 @@ pub fn status(s: &StatusOutput) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    out!("status:   {}", counts(&s.by_status));
-    out!("priority: {}", counts(&s.by_priority));
-    out!("notes:    {}", s.health_notes.join("; "));
+    show!("status:   {}", counts(&s.by_status));
+    show!("priority: {}", counts(&s.by_priority));
+    show!("notes:    {}", s.health_notes.join("; "));
     if !s.in_progress.is_empty() {
-        out!("\nIn progress:");
+        show!("\nIn progress:");
         for i in &s.in_progress {
-            out!(
+            show!(
                 "  {} [{}] {} ({})",
                 i.key,
                 i.status,
@@ -232,9 +274,9 @@ pub fn status(s: &StatusOutput) {
         }
     }
     if !s.recent_activity.is_empty() {
-        out!("\nRecent activity:");
+        show!("\nRecent activity:");
         for e in &s.recent_activity {
-            out!(
+            show!(
                 "  {} {} {} {}",
                 e.at.format("%Y-%m-%d %H:%M"),
                 e.actor,
@@ -268,4 +310,18 @@ pub fn tools(json: bool) {
         })
         .collect();
     table(&["tool", "toolset", "what it does"], &rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(visible("plain\ttext\nline"), "plain\ttext\nline");
+        assert_eq!(visible("\u{1b}[31mred\u{1b}[0m"), "^[[31mred^[[0m");
+        assert_eq!(visible("a\rb\u{0}c\u{7}"), "a^Mb^@c^G");
+        assert_eq!(visible("del\u{7f} csi\u{9b}2J"), "del\\u{7f} csi\\u{9b}2J");
+        assert_eq!(visible("ünïcödé ✓"), "ünïcödé ✓");
+    }
 }

@@ -249,9 +249,13 @@ fn no_project_says_how_to_create_one() {
     let e = env();
     let err = e.fails(&["status"]);
     assert!(
-        err.contains("pm_init_project") && err.contains("lazypm init"),
+        err.starts_with("error: ") && err.contains("lazypm init --key KEY --name NAME"),
         "{err}"
     );
+    assert!(!err.contains("pm_init_project"), "{err}");
+    // `lazypm call` speaks tool language.
+    let err = e.fails(&["call", "pm_status"]);
+    assert!(err.contains("pm_init_project"), "{err}");
 }
 
 #[test]
@@ -405,4 +409,368 @@ fn init_detects_the_git_root_from_a_subdirectory() {
     assert_eq!(v["project"]["path"], root.display().to_string());
     assert_eq!(v["project"]["key"], "APP");
     assert_eq!(v["project"]["metadata"]["vcs"]["default_branch"], "trunk");
+}
+
+/// The exit status of a command.
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited, not killed")
+}
+
+#[test]
+fn errors_name_flags_and_commands_not_tool_fields() {
+    let e = env();
+    init(&e);
+    e.ok(&["issue", "create", "--title", "Schema"]);
+    e.ok(&[
+        "issue",
+        "create",
+        "--title",
+        "Login",
+        "--depends-on",
+        "APP-1",
+    ]);
+
+    let err = e.fails(&["start", "APP-2"]);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("pass --no-validate to start anyway"), "{err}");
+    assert!(!err.contains("validate_dependencies"), "{err}");
+
+    e.ok(&["start", "APP-1"]);
+    let out = e.cmd("bob", &["start", "APP-1"]).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("owned by alice")
+            && err.contains("lazypm next")
+            && err.contains("pass --take-over"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("take_over") && !err.contains("pm_suggest_next_work"),
+        "{err}"
+    );
+
+    let err = e.fails(&["log", "APP-1", "2x", "parser"]);
+    assert!(
+        err.starts_with("error: TIME: invalid duration '2x'"),
+        "{err}"
+    );
+
+    let err = e.fails(&["issue", "show", "APP-99"]);
+    assert!(
+        err.contains("lazypm issue list")
+            && err.contains("lazypm issue search")
+            && err.contains("lazypm issue create"),
+        "{err}"
+    );
+    assert!(!err.contains("pm_"), "{err}");
+
+    let err = e.fails(&["issue", "create", "--title", "x", "--depends-on", "nope"]);
+    assert!(err.starts_with("error: --depends-on: "), "{err}");
+
+    let err = e.fails(&["done", "APP-2"]);
+    assert!(
+        err.starts_with("error: KEY: ") && err.contains("lazypm start"),
+        "{err}"
+    );
+
+    // Two projects, and a working directory in neither: name one with --project.
+    let web = e.project.parent().unwrap().join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    let out = e
+        .cmd("alice", &["init", "--key", "WEB", "--name", "Web"])
+        .current_dir(&web)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = e
+        .cmd("alice", &["issue", "list"])
+        .current_dir(e.project.parent().unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: --project: ") && err.contains("pass --project, one of"),
+        "{err}"
+    );
+    assert!(!err.contains("project_id"), "{err}");
+
+    // The same refusals through `lazypm call` keep the tool's words.
+    let err = e.fails(&["call", "pm_start_work", r#"{"issue_key":"APP-2"}"#]);
+    assert!(err.contains("validate_dependencies: false"), "{err}");
+    let err = e.fails(&["call", "pm_get_issue", r#"{"issue_key":"APP-99"}"#]);
+    assert!(err.contains("pm_list_issues"), "{err}");
+}
+
+#[test]
+fn help_lists_allowed_values_and_global_options_apart() {
+    use lazypm_domain::{Activity, Complexity, IssueType, Priority, Status};
+    fn values(all: impl IntoIterator<Item = &'static str>) -> String {
+        format!(
+            "[possible values: {}]",
+            all.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    }
+    let e = env();
+    let top = e.ok(&["--help"]);
+    assert!(top.contains("Global options:"), "{top}");
+    for flag in [
+        "--data-dir",
+        "--database-url",
+        "--actor",
+        "--project",
+        "--json",
+    ] {
+        assert!(top.contains(flag), "{flag}: {top}");
+    }
+    assert!(top.contains("2 usage error"), "{top}");
+
+    let create = e.ok(&["issue", "create", "--help"]);
+    let types = values(IssueType::ALL.iter().map(|t| t.as_str()));
+    let priorities = values(Priority::ALL.iter().map(|p| p.as_str()));
+    let complexities = values(Complexity::ALL.iter().map(|c| c.as_str()));
+    for want in [&types, &priorities, &complexities] {
+        assert!(create.contains(want.as_str()), "{want}: {create}");
+    }
+
+    let list = e.ok(&["issue", "list", "--help"]);
+    let statuses = values(Status::ALL.iter().map(|s| s.as_str()).chain(["open"]));
+    assert!(list.contains(&statuses), "{list}");
+    assert!(
+        list.contains(&priorities) && list.contains(&types),
+        "{list}"
+    );
+
+    let log = e.ok(&["log", "--help"]);
+    assert!(
+        log.contains(&values(Activity::ALL.iter().map(|a| a.as_str()))),
+        "{log}"
+    );
+    assert!(
+        log.contains("<TIME>") && log.contains("Time spent"),
+        "{log}"
+    );
+
+    // A command's own flags come first, the global ones apart under their heading.
+    let start = e.ok(&["start", "--help"]);
+    let own = start.find("--take-over").unwrap();
+    let heading = start.find("Global options:").unwrap();
+    let global = start.find("--data-dir").unwrap();
+    assert!(own < heading && heading < global, "{start}");
+    assert!(start.contains("<KEY>  Issue key"), "{start}");
+
+    // A value outside the list is a usage error naming the allowed values.
+    let out = e.run(&["issue", "create", "--title", "x", "--type", "story"]);
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&types), "{err}");
+    // The domain's lenient spellings still parse.
+    init(&e);
+    e.ok(&[
+        "issue",
+        "create",
+        "--title",
+        "x",
+        "--priority",
+        "p2",
+        "--type",
+        "Bug",
+    ]);
+    e.ok(&["issue", "list", "--status", "In-Progress"]);
+}
+
+#[test]
+fn status_open_lists_every_open_status() {
+    let e = env();
+    init(&e);
+    for t in [
+        "Proposed one",
+        "Started one",
+        "Finished one",
+        "Reviewed one",
+    ] {
+        e.ok(&["issue", "create", "--title", t]);
+    }
+    e.ok(&["start", "APP-2"]);
+    e.ok(&["start", "APP-3"]);
+    e.ok(&["done", "APP-3"]);
+    e.ok(&["start", "APP-4"]);
+    e.ok(&["review", "APP-4"]);
+    let keys = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["issue", "list", "--json"];
+        all.extend_from_slice(args);
+        let mut keys: Vec<String> = e.json(&all)["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["key"].as_str().unwrap().to_string())
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&["--status", "proposed,review"]), ["APP-1", "APP-4"]);
+    assert_eq!(
+        keys(&["--status", "proposed", "--status", "in_progress"]),
+        ["APP-1", "APP-2"]
+    );
+    // Passed to the service as written; the service reads `open` as every open status.
+    assert_eq!(keys(&["--status", "open"]), ["APP-1", "APP-2", "APP-4"]);
+    let table = e.ok(&["issue", "list", "--status", "open"]);
+    assert!(!table.contains("APP-3"), "{table}");
+}
+
+/// Writes `title` onto an issue straight through the store, as an older
+/// database or an import could hold it (the service refuses control characters).
+fn plant_title(e: &Env, key: &str, title: &str) {
+    let url = format!("sqlite://{}", e.data.join("lazypm.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = lazypm_store::open(&url).await.unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        let mut issue = tx.issue_by_key(key).await.unwrap().unwrap();
+        let version = issue.version;
+        issue.title = title.to_string();
+        issue.version += 1;
+        tx.update_issue(&issue, version).await.unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+}
+
+#[test]
+fn terminal_escapes_in_user_text_are_shown_not_obeyed() {
+    let e = env();
+    init(&e);
+    e.ok(&["issue", "create", "--title", "Colour me"]);
+    e.ok(&["issue", "create", "--title", "Carriage\rreturn search"]);
+    plant_title(
+        &e,
+        "APP-1",
+        "Colour \u{1b}[31mred\u{1b}[0m \u{1b}]0;owned\u{7} me \u{9b}2J",
+    );
+    // The actor is free text too, and becomes the owner.
+    let out = e
+        .cmd("\u{1b}[2Jmallory", &["start", "APP-1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!out.stdout.contains(&0x1b), "start printed a raw ESC");
+
+    for args in [
+        &["issue", "list"][..],
+        &["issue", "show", "APP-1"],
+        &["issue", "search", "colour"],
+        &["issue", "search", "carriage"],
+        &["status"],
+        &["next"],
+    ] {
+        let out = e.run(args);
+        assert!(out.status.success(), "{args:?}");
+        let bad = out
+            .stdout
+            .iter()
+            .any(|b| matches!(b, 0x00..=0x08 | 0x0b..=0x1f | 0x7f));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!bad, "{args:?} printed a raw control character: {text:?}");
+        assert!(!text.contains('\u{9b}'), "{args:?}: {text:?}");
+    }
+    let list = e.ok(&["issue", "list"]);
+    assert!(
+        list.contains("Colour ^[[31mred^[[0m ^[]0;owned^G me \\u{9b}2J"),
+        "{list}"
+    );
+    assert!(list.contains("^[[2Jmallory"), "{list}");
+    assert!(list.contains("Carriage^Mreturn"), "{list}");
+    // --json keeps the text as stored, JSON-escaped.
+    let shown = e.json(&["issue", "show", "APP-1", "--json"]);
+    assert!(
+        shown["issue"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("\u{1b}[31m")
+    );
+}
+
+#[test]
+fn search_shows_rank_order_and_snippets_without_a_raw_score() {
+    let e = env();
+    init(&e);
+    e.ok(&[
+        "issue",
+        "create",
+        "--title",
+        "Reload the config",
+        "--description",
+        "watch the config file",
+    ]);
+    e.ok(&[
+        "issue",
+        "create",
+        "--title",
+        "Parse TOML",
+        "--description",
+        "config errors name the line",
+    ]);
+    let out = e.ok(&["issue", "search", "config"]);
+    let header = out.lines().next().unwrap();
+    assert!(!header.contains("SCORE"), "{out}");
+    assert!(header.contains("MATCH") && out.contains('«'), "{out}");
+    assert!(
+        out.find("APP-1").unwrap() < out.find("APP-2").unwrap(),
+        "{out}"
+    );
+    // --json keeps what the service returns.
+    let hits = e.json(&["issue", "search", "config", "--json"]);
+    assert!(hits["hits"][0].get("score").is_some());
+}
+
+#[test]
+fn exit_codes_are_0_success_1_failure_2_usage() {
+    let e = env();
+    assert_eq!(code(&e.run(&["--help"])), 0);
+    assert_eq!(code(&e.run(&["--version"])), 0);
+    // Usage: clap's own refusals.
+    assert_eq!(code(&e.run(&["frobnicate"])), 2);
+    assert_eq!(code(&e.run(&["issue", "list", "--status", "finished"])), 2);
+    assert_eq!(code(&e.run(&["issue", "list", "--limit", "0"])), 2);
+    assert_eq!(code(&e.run(&["log", "APP-1"])), 2);
+    // Failure: nothing registered yet.
+    assert_eq!(code(&e.run(&["status"])), 1);
+    init(&e);
+    assert_eq!(code(&e.run(&["status"])), 0);
+    assert_eq!(code(&e.run(&["issue", "show", "APP-9"])), 1);
+    assert_eq!(code(&e.run(&["issue", "create", "--title", " "])), 1);
+    // `lazypm call`: a tool that does not exist or arguments that are not a
+    // JSON object cannot be understood (2); what the tool refuses fails (1).
+    for (args, want) in [
+        (&["call", "pm_nothing"][..], 2),
+        (&["call", "pm_get_issue", "{not json"], 2),
+        (&["call", "pm_get_issue", "[1, 2]"], 2),
+        (&["call", "pm_get_issue", r#""APP-1""#], 2),
+        (&["call", "pm_get_issue", r#"{"issue_key":"APP-9"}"#], 1),
+        (
+            &[
+                "call",
+                "pm_create_issue",
+                r#"{"type":"bug","title":"x","colour":"red"}"#,
+            ],
+            1,
+        ),
+        (
+            &["call", "pm_create_issue", r#"{"type":"story","title":"x"}"#],
+            1,
+        ),
+        (&["call", "pm_status"], 0),
+    ] {
+        let out = e.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), want, "{args:?}: {err}");
+        if want != 0 {
+            assert!(err.starts_with("error: "), "{args:?}: {err}");
+        }
+    }
+    // An MCP selection naming no toolset is a usage error too, before any MCP is spoken.
+    assert_eq!(code(&e.run(&["mcp", "--toolsets", "nope"])), 2);
 }
