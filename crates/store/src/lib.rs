@@ -58,7 +58,9 @@ pub trait Store: Send + Sync {
 /// One open transaction, with every repository's operations. Dropping it
 /// without `commit` rolls it back.
 #[async_trait]
-pub trait Tx: Projects + Issues + Tasks + Activity + Links + Sprints + Events + Send {
+pub trait Tx:
+    Projects + Issues + IssueStats + Tasks + Activity + Links + Sprints + Events + Send
+{
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
@@ -91,14 +93,6 @@ pub trait Issues {
     /// The issue whose git branch is `branch` in the project (most recently updated first).
     async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>>;
     async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>>;
-    /// Existing keys of project `project_key` closest to issue number
-    /// `number` (nearest first), for a key that was not found.
-    async fn closest_issue_keys(
-        &mut self,
-        project_key: &str,
-        number: i64,
-        limit: i64,
-    ) -> Result<Vec<String>>;
     /// Saves every field of `issue`, refusing with `Conflict` unless the stored
     /// version is still `expected_version`.
     async fn update_issue(&mut self, issue: &Issue, expected_version: i64) -> Result<()>;
@@ -112,6 +106,11 @@ pub trait Issues {
     async fn candidates(&mut self, q: &CandidateQuery) -> Result<Vec<Candidate>>;
     /// Issues that block `issue_id` and are not yet done or canceled.
     async fn open_blockers(&mut self, issue_id: i64) -> Result<Vec<LinkedIssue>>;
+}
+
+/// Aggregates over a project's issues.
+#[async_trait]
+pub trait IssueStats {
     async fn counts(&mut self, project_id: i64) -> Result<Counts>;
     /// A project's issues that reached `done` at or after `since` (archived
     /// ones too), oldest completion first, as lean rows (rich content empty).
@@ -122,6 +121,14 @@ pub trait Issues {
     ) -> Result<Vec<Issue>>;
     /// How many issues of a project (archived ones too) were created at or after `since`.
     async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64>;
+    /// Existing keys of project `project_key` closest to issue number
+    /// `number` (nearest first), for a key that was not found.
+    async fn closest_issue_keys(
+        &mut self,
+        project_key: &str,
+        number: i64,
+        limit: i64,
+    ) -> Result<Vec<String>>;
 }
 
 #[async_trait]

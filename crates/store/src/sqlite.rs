@@ -2,6 +2,7 @@
 //! and write transactions that take the write lock up front.
 
 mod activity;
+mod detail;
 mod events;
 mod issues;
 mod links;
@@ -9,6 +10,7 @@ mod projects;
 mod rows;
 mod search;
 mod sprints;
+mod stats;
 mod tasks;
 
 use std::path::Path;

@@ -1,23 +1,19 @@
 //! Issues: reads, writes, list pages with keyset pagination, ranking inputs.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use lazypm_domain::{
-    Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder, Status, Task, WorkLog,
-};
-use serde::Deserialize;
-use sqlx::sqlite::SqliteRow;
+use lazypm_domain::{Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder, Status};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use super::detail::{CommentJson, LinkJson, LogJson, TaskJson, json_col};
 use super::rows::{self, issue_select, issue_select_lean};
 use super::{SqliteTx, parse_enum, ts};
 use crate::{
-    Candidate, CandidateQuery, Counts, Cursor, CursorValue, IssueDetail, IssueQuery, Issues,
-    Result, SearchHit, SearchQuery, StoreError,
+    Candidate, CandidateQuery, Cursor, CursorValue, IssueDetail, IssueQuery, Issues, Result,
+    SearchHit, SearchQuery, StoreError,
 };
 
 /// Statuses that still hold up the issues they block.
-const OPEN_SQL: &str = "('proposed', 'in_progress', 'review', 'blocked')";
+pub(super) const OPEN_SQL: &str = "('proposed', 'in_progress', 'review', 'blocked')";
 
 #[async_trait]
 impl Issues for SqliteTx {
@@ -69,28 +65,6 @@ impl Issues for SqliteTx {
             .fetch_optional(self.conn())
             .await?;
         row.as_ref().map(rows::issue).transpose()
-    }
-
-    async fn closest_issue_keys(
-        &mut self,
-        project_key: &str,
-        number: i64,
-        limit: i64,
-    ) -> Result<Vec<String>> {
-        // Keys are `KEY-N`: the number is the text after the project key and its dash.
-        let keys = sqlx::query_scalar(
-            "WITH numbered AS ( \
-               SELECT i.key, CAST(substr(i.key, length(p.key) + 2) AS INTEGER) AS n \
-               FROM issues i JOIN projects p ON p.id = i.project_id \
-               WHERE p.key = ?1 AND substr(i.key, length(p.key) + 2) NOT GLOB '*[^0-9]*') \
-             SELECT key FROM numbered ORDER BY abs(n - ?2), n LIMIT ?3",
-        )
-        .bind(project_key)
-        .bind(number)
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
-        Ok(keys)
     }
 
     async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>> {
@@ -380,88 +354,6 @@ impl Issues for SqliteTx {
             })
             .collect()
     }
-
-    async fn counts(&mut self, project_id: i64) -> Result<Counts> {
-        let rows = sqlx::query(
-            "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY status \
-             UNION ALL SELECT 'priority', priority, count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY priority \
-             UNION ALL SELECT 'type', type, count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY type \
-             UNION ALL SELECT 'module', coalesce(module, '(none)'), count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY module \
-             UNION ALL SELECT 'archived', 'archived', count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 1",
-        )
-        .bind(project_id)
-        .fetch_all(self.conn())
-        .await?;
-        let mut c = Counts::default();
-        for r in &rows {
-            let dim: String = r.try_get("dim")?;
-            let value: String = r.try_get("value")?;
-            let n: i64 = r.try_get("n")?;
-            match dim.as_str() {
-                "status" => {
-                    c.total += n;
-                    c.by_status.insert(value, n);
-                }
-                "priority" => {
-                    c.by_priority.insert(value, n);
-                }
-                "type" => {
-                    c.by_type.insert(value, n);
-                }
-                "module" => {
-                    c.by_module.insert(value, n);
-                }
-                _ => c.archived = n,
-            }
-        }
-        c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM issues i WHERE i.project_id = ? AND i.archived = 0 \
-             AND i.status IN {OPEN_SQL} AND EXISTS (SELECT 1 FROM dependencies d \
-             JOIN issues o ON o.id = d.from_id WHERE d.to_id = i.id AND d.kind = 'blocks' \
-             AND o.status IN {OPEN_SQL})"
-        )))
-        .bind(project_id)
-        .fetch_one(self.conn())
-        .await?;
-        Ok(c)
-    }
-
-    async fn completed_since(
-        &mut self,
-        project_id: i64,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<Issue>> {
-        // Served by the index issues_completed (project_id, completed_at).
-        let rows = sqlx::query(concat!(
-            issue_select_lean!(),
-            " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = 'done' \
-             ORDER BY i.completed_at, i.id"
-        ))
-        .bind(project_id)
-        .bind(ts(since))
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter().map(rows::issue).collect()
-    }
-
-    async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
-        // `archived IN (0, 1)` lets the index issues_created (project_id,
-        // archived, created_at, id) serve both halves as ranges.
-        let n = sqlx::query_scalar(
-            "SELECT count(*) FROM issues WHERE project_id = ? AND archived IN (0, 1) \
-             AND created_at >= ?",
-        )
-        .bind(project_id)
-        .bind(ts(since))
-        .fetch_one(self.conn())
-        .await?;
-        Ok(n)
-    }
 }
 
 /// The SQL sort expression of a sort field, and whether its natural order is descending.
@@ -510,100 +402,4 @@ fn push_in<'a>(b: &mut QueryBuilder<Sqlite>, col: &str, values: impl Iterator<It
         sep.push_bind(v.to_string());
     }
     b.push(")");
-}
-
-fn json_col<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> Result<Vec<T>> {
-    let text: Option<String> = row.try_get(col)?;
-    match text {
-        Some(t) => Ok(serde_json::from_str(&t)?),
-        None => Ok(Vec::new()),
-    }
-}
-
-#[derive(Deserialize)]
-struct TaskJson {
-    id: i64,
-    number: i64,
-    title: String,
-    status: String,
-    assignee: Option<String>,
-    details: Option<String>,
-    checklist: Vec<lazypm_domain::ChecklistItem>,
-    notes: Vec<String>,
-    estimate_minutes: Option<i64>,
-    version: i64,
-    created_at: chrono::DateTime<chrono::Utc>,
-    updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl TaskJson {
-    fn into_task(self, issue: &Issue) -> Result<Task> {
-        Ok(Task {
-            id: self.id,
-            issue_id: issue.id,
-            key: format!("{}-T{}", issue.key, self.number),
-            issue_key: issue.key.clone(),
-            title: self.title,
-            status: parse_enum(&self.status)?,
-            assignee: self.assignee,
-            details: self.details,
-            checklist: self.checklist,
-            notes: self.notes,
-            estimate_minutes: self.estimate_minutes,
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
-    }
-}
-
-#[derive(Deserialize)]
-struct LogJson {
-    id: i64,
-    task_number: Option<i64>,
-    author: String,
-    activity: String,
-    summary: String,
-    details: Option<String>,
-    artifacts: lazypm_domain::Artifacts,
-    blockers: Vec<String>,
-    decisions: Vec<String>,
-    minutes: i64,
-    logged_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl LogJson {
-    fn into_log(self, issue: &Issue) -> Result<WorkLog> {
-        Ok(WorkLog {
-            id: self.id,
-            issue_key: issue.key.clone(),
-            task_key: self.task_number.map(|n| format!("{}-T{n}", issue.key)),
-            author: self.author,
-            activity: parse_enum(&self.activity)?,
-            summary: self.summary,
-            details: self.details,
-            artifacts: self.artifacts,
-            blockers: self.blockers,
-            decisions: self.decisions,
-            minutes: self.minutes,
-            logged_at: self.logged_at,
-        })
-    }
-}
-
-#[derive(Deserialize)]
-struct CommentJson {
-    id: i64,
-    author: String,
-    body: String,
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Deserialize)]
-struct LinkJson {
-    key: String,
-    title: String,
-    status: String,
-    kind: String,
-    direction: String,
 }

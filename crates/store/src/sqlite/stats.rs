@@ -1,0 +1,119 @@
+//! Aggregates over a project's issues: counts by dimension, completions and
+//! creations since a time, and the keys closest to one that was not found.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lazypm_domain::Issue;
+use sqlx::Row;
+
+use super::issues::OPEN_SQL;
+use super::rows::{self, issue_select_lean};
+use super::{SqliteTx, ts};
+use crate::{Counts, IssueStats, Result};
+
+#[async_trait]
+impl IssueStats for SqliteTx {
+    async fn counts(&mut self, project_id: i64) -> Result<Counts> {
+        let rows = sqlx::query(
+            "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY status \
+             UNION ALL SELECT 'priority', priority, count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY priority \
+             UNION ALL SELECT 'type', type, count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY type \
+             UNION ALL SELECT 'module', coalesce(module, '(none)'), count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 GROUP BY module \
+             UNION ALL SELECT 'archived', 'archived', count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 1",
+        )
+        .bind(project_id)
+        .fetch_all(self.conn())
+        .await?;
+        let mut c = Counts::default();
+        for r in &rows {
+            let dim: String = r.try_get("dim")?;
+            let value: String = r.try_get("value")?;
+            let n: i64 = r.try_get("n")?;
+            match dim.as_str() {
+                "status" => {
+                    c.total += n;
+                    c.by_status.insert(value, n);
+                }
+                "priority" => {
+                    c.by_priority.insert(value, n);
+                }
+                "type" => {
+                    c.by_type.insert(value, n);
+                }
+                "module" => {
+                    c.by_module.insert(value, n);
+                }
+                _ => c.archived = n,
+            }
+        }
+        c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM issues i WHERE i.project_id = ? AND i.archived = 0 \
+             AND i.status IN {OPEN_SQL} AND EXISTS (SELECT 1 FROM dependencies d \
+             JOIN issues o ON o.id = d.from_id WHERE d.to_id = i.id AND d.kind = 'blocks' \
+             AND o.status IN {OPEN_SQL})"
+        )))
+        .bind(project_id)
+        .fetch_one(self.conn())
+        .await?;
+        Ok(c)
+    }
+
+    async fn completed_since(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Issue>> {
+        // Served by the index issues_completed (project_id, completed_at).
+        let rows = sqlx::query(concat!(
+            issue_select_lean!(),
+            " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = 'done' \
+             ORDER BY i.completed_at, i.id"
+        ))
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(rows::issue).collect()
+    }
+
+    async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
+        // `archived IN (0, 1)` lets the index issues_created (project_id,
+        // archived, created_at, id) serve both halves as ranges.
+        let n = sqlx::query_scalar(
+            "SELECT count(*) FROM issues WHERE project_id = ? AND archived IN (0, 1) \
+             AND created_at >= ?",
+        )
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(n)
+    }
+
+    async fn closest_issue_keys(
+        &mut self,
+        project_key: &str,
+        number: i64,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        // Keys are `KEY-N`: the number is the text after the project key and its dash.
+        let keys = sqlx::query_scalar(
+            "WITH numbered AS ( \
+               SELECT i.key, CAST(substr(i.key, length(p.key) + 2) AS INTEGER) AS n \
+               FROM issues i JOIN projects p ON p.id = i.project_id \
+               WHERE p.key = ?1 AND substr(i.key, length(p.key) + 2) NOT GLOB '*[^0-9]*') \
+             SELECT key FROM numbered ORDER BY abs(n - ?2), n LIMIT ?3",
+        )
+        .bind(project_key)
+        .bind(number)
+        .bind(limit)
+        .fetch_all(self.conn())
+        .await?;
+        Ok(keys)
+    }
+}
