@@ -5,6 +5,7 @@ pub mod changes;
 pub mod duration;
 pub mod enums;
 pub mod error;
+pub mod flow;
 pub mod keys;
 pub mod model;
 pub mod ranking;

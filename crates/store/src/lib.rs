@@ -7,6 +7,7 @@ mod location;
 mod query;
 pub mod sqlite;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -111,6 +112,13 @@ pub trait Issues {
 /// Aggregates over a project's issues.
 #[async_trait]
 pub trait IssueStats {
+    /// Live issues per status, and in-progress issues per owner (`None` for
+    /// unowned), of one owner's issues or everyone's.
+    async fn board_counts(
+        &mut self,
+        project_id: i64,
+        owner: Option<&str>,
+    ) -> Result<(BTreeMap<String, i64>, BTreeMap<Option<String>, i64>)>;
     async fn counts(&mut self, project_id: i64) -> Result<Counts>;
     /// A project's issues that reached `done` at or after `since` (archived
     /// ones too), oldest completion first, as lean rows (rich content empty).

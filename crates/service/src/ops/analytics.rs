@@ -74,7 +74,7 @@ pub struct ProjectDashboardOutput {
     pub throughput_per_week: f64,
     /// Completions per 7-day bucket, oldest first (the last may be shorter).
     pub completed_by_week: Vec<WeekCount>,
-    /// Mean hours from started_at to completed_at of the issues completed.
+    /// Mean hours from start to completion of the issues completed, paused time left out.
     pub avg_cycle_time_hours: Option<f64>,
     /// Sum of work-log time in the timeframe, in minutes.
     pub time_logged_minutes: i64,
@@ -134,7 +134,14 @@ impl Service {
                     b.completed += 1;
                 }
                 if let Some(start) = i.started_at {
-                    cycle_hours.push((at - start).num_seconds() as f64 / 3600.0);
+                    // The lean row has no status history: read it for the pauses.
+                    let updates = tx
+                        .issue_by_key(&i.key)
+                        .await?
+                        .map(|full| full.communication.updates)
+                        .unwrap_or_default();
+                    let active = lazypm_domain::flow::cycle_time(&updates, start, at);
+                    cycle_hours.push(active.num_seconds() as f64 / 3600.0);
                 }
             }
         }

@@ -30,9 +30,6 @@ const COLUMNS: [Status; 6] = [
     Status::Canceled,
 ];
 
-/// Issues of one status read for a board column and its count.
-const COUNT_CAP: i64 = 100_000;
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseWorkInput {
@@ -303,34 +300,21 @@ impl Service {
         let project = self
             .resolve_scope(&mut *tx, input.project_id.as_deref())
             .await?;
-        let counts = match owner {
-            None => Some(tx.counts(project.id).await?.by_status),
-            Some(_) => None,
-        };
+        // Counts and WIP are exact aggregates; each column lists its first `limit` issues.
+        let (counts, by_owner) = tx.board_counts(project.id, owner.as_deref()).await?;
+        let wip: BTreeMap<String, i64> = by_owner
+            .into_iter()
+            .map(|(o, n)| (o.unwrap_or_else(|| "(unassigned)".into()), n))
+            .collect();
         let mut columns = Vec::with_capacity(COLUMNS.len());
-        let mut wip: BTreeMap<String, i64> = BTreeMap::new();
         for status in COLUMNS {
-            // In progress is read whole for WIP; with an owner filter every
-            // column is, to count it (lean rows, one person's issues).
-            let whole = status == Status::InProgress || counts.is_none();
-            let limit = if whole { COUNT_CAP } else { shown };
             let (issues, _) = tx
-                .list_issues(&column_query(project.id, status, owner.as_deref(), limit))
+                .list_issues(&column_query(project.id, status, owner.as_deref(), shown))
                 .await?;
-            if status == Status::InProgress {
-                for i in &issues {
-                    let o = i.owner.clone().unwrap_or_else(|| "(unassigned)".into());
-                    *wip.entry(o).or_default() += 1;
-                }
-            }
-            let count = match &counts {
-                Some(c) => c.get(status.as_str()).copied().unwrap_or(0),
-                None => issues.len() as i64,
-            };
             columns.push(BoardColumn {
                 status,
-                count,
-                issues: issues.iter().take(shown as usize).map(brief).collect(),
+                count: counts.get(status.as_str()).copied().unwrap_or(0),
+                issues: issues.iter().map(brief).collect(),
             });
         }
         let board = render_board(&project.key, owner.as_deref(), &columns, &wip);

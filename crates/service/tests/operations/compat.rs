@@ -351,3 +351,38 @@ async fn every_issue_a_change_touches_gets_its_event() {
     assert_eq!(last["changes"]["changes"]["module"]["from"], "api");
     assert!(get(&svc, &moved).await["issue"]["module"].is_null());
 }
+
+#[tokio::test]
+async fn the_board_counts_exactly_with_an_owner_and_lists_a_page() {
+    let (_dir, svc) = setup_project().await;
+    let bob = as_actor(&svc, "bob");
+    for i in 0..3 {
+        let key = create(&svc, &format!("Bob's {i}"), json!({})).await;
+        start(&bob, &key).await;
+    }
+    create(&svc, "Mine", json!({"owner": ACTOR})).await;
+    let board = ok(
+        &svc,
+        "pm_workflow_status",
+        json!({"owner": "bob", "limit": 1}),
+    )
+    .await;
+    let in_progress = board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "in_progress")
+        .unwrap()
+        .clone();
+    assert_eq!(in_progress["count"], 3);
+    assert_eq!(in_progress["issues"].as_array().unwrap().len(), 1);
+    assert_eq!(board["wip"]["bob"], 3);
+    let proposed = board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "proposed")
+        .unwrap()
+        .clone();
+    assert_eq!(proposed["count"], 0, "only bob's issues");
+}

@@ -1,6 +1,8 @@
 //! Aggregates over a project's issues: counts by dimension, completions and
 //! creations since a time, and the keys closest to one that was not found.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::Issue;
@@ -13,6 +15,37 @@ use crate::{Counts, IssueStats, Result};
 
 #[async_trait]
 impl IssueStats for SqliteTx {
+    async fn board_counts(
+        &mut self,
+        project_id: i64,
+        owner: Option<&str>,
+    ) -> Result<(BTreeMap<String, i64>, BTreeMap<Option<String>, i64>)> {
+        let rows = sqlx::query(
+            "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
+               WHERE project_id = ?1 AND archived = 0 AND (?2 IS NULL OR owner = ?2) GROUP BY status \
+             UNION ALL SELECT 'wip', owner, count(*) FROM issues \
+               WHERE project_id = ?1 AND archived = 0 AND status = 'in_progress' \
+               AND (?2 IS NULL OR owner = ?2) GROUP BY owner",
+        )
+        .bind(project_id)
+        .bind(owner)
+        .fetch_all(self.conn())
+        .await?;
+        let mut by_status = BTreeMap::new();
+        let mut wip = BTreeMap::new();
+        for r in &rows {
+            let dim: String = r.try_get("dim")?;
+            let value: Option<String> = r.try_get("value")?;
+            let n: i64 = r.try_get("n")?;
+            if dim == "status" {
+                by_status.insert(value.unwrap_or_default(), n);
+            } else {
+                wip.insert(value, n);
+            }
+        }
+        Ok((by_status, wip))
+    }
+
     async fn counts(&mut self, project_id: i64) -> Result<Counts> {
         let rows = sqlx::query(
             "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
