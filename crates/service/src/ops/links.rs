@@ -24,8 +24,10 @@ pub enum LinkAction {
 pub struct LinkIssuesInput {
     /// The link's source: with kind `blocks`, this issue blocks the target.
     pub issue_key: String,
+    /// Aliases: related_issue, to_issue.
     #[serde(alias = "related_issue", alias = "to_issue")]
     pub target_key: String,
+    /// Aliases: link_type, relationship.
     #[serde(alias = "link_type", alias = "relationship")]
     pub kind: DependencyKind,
     /// `add` (default) or `remove`.

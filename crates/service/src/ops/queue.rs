@@ -64,6 +64,7 @@ pub struct MyQueueOutput {
 #[serde(deny_unknown_fields)]
 pub struct SuggestNextWorkInput {
     pub project_id: Option<String>,
+    /// Alias: submodule.
     #[serde(alias = "submodule")]
     pub module: Option<String>,
     #[serde(rename = "type")]

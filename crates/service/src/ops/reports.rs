@@ -58,7 +58,7 @@ pub struct StatusOutput {
 #[serde(deny_unknown_fields)]
 pub struct BlockedIssuesInput {
     pub project_id: Option<String>,
-    /// Only blocked work you can unblock: its blockers are yours or nobody's.
+    /// Only work whose blockers are yours or nobody's (alias: actionable).
     #[serde(alias = "actionable")]
     pub actionable_by_me: Option<bool>,
     /// 1–200, default 50.

@@ -36,7 +36,7 @@ pub enum ReviewDecision {
 #[serde(deny_unknown_fields)]
 pub struct ReviewIssueInput {
     pub issue_key: String,
-    /// `approve` or `request_changes` (which sends the issue back to in_progress).
+    /// approve (or approved), request_changes (or changes_requested: back to in_progress).
     pub decision: ReviewDecision,
     /// Markdown; what is good, what must change.
     pub comments: Option<String>,

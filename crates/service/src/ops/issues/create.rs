@@ -30,7 +30,7 @@ pub struct CreateIssueInput {
     pub description: Option<String>,
     /// Default P3.
     pub priority: Option<Priority>,
-    /// The submodule or area this touches.
+    /// The submodule or area this touches (alias: submodule).
     #[serde(alias = "submodule")]
     pub module: Option<String>,
     pub acceptance_criteria: Option<Vec<String>>,

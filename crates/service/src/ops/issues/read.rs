@@ -51,6 +51,7 @@ pub struct ListIssuesInput {
     pub priority: Option<OneOrMany<Priority>>,
     #[serde(rename = "type")]
     pub issue_type: Option<OneOrMany<IssueType>>,
+    /// Alias: submodule.
     #[serde(alias = "submodule")]
     pub module: Option<String>,
     pub owner: Option<String>,
@@ -83,7 +84,7 @@ pub struct ListIssuesOutput {
 #[serde(deny_unknown_fields)]
 pub struct SearchIssuesInput {
     pub project_id: Option<String>,
-    /// Words to find in titles, specs and comments.
+    /// Words to find in titles, specs and comments (alias: q).
     #[serde(alias = "q")]
     pub query: String,
     pub status: Option<OneOrMany<Status>>,

@@ -27,7 +27,7 @@ pub struct UpdateIssueInput {
     #[serde(rename = "type")]
     pub issue_type: Option<IssueType>,
     pub priority: Option<Priority>,
-    /// null clears it.
+    /// null clears it (alias: submodule).
     #[serde(default, deserialize_with = "nullable", alias = "submodule")]
     pub module: Option<Option<String>>,
     /// null clears it.

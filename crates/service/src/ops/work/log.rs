@@ -17,7 +17,7 @@ use crate::{Result, Service, ServiceError};
 #[serde(deny_unknown_fields)]
 pub struct LogWorkInput {
     pub issue_key: String,
-    /// Kind of work.
+    /// Kind of work (alias: type).
     #[serde(alias = "type")]
     pub activity: Activity,
     pub summary: String,
@@ -79,7 +79,7 @@ impl From<&WorkLog> for LoggedWork {
 #[serde(deny_unknown_fields)]
 pub struct AddCommentInput {
     pub issue_key: String,
-    /// Markdown.
+    /// Markdown (alias: comment).
     #[serde(alias = "comment")]
     pub body: String,
 }
