@@ -43,6 +43,17 @@ pub enum GitError {
         files: Vec<String>,
     },
 
+    /// Protected paths (lazypm's own data) are tracked by git, so changing
+    /// branches could overwrite or delete them.
+    #[error(
+        "lazypm's own data is tracked by git here ({}), so changing branches could overwrite or delete it; stop tracking it first (git rm -r --cached <path>, then commit)",
+        summarize(files)
+    )]
+    ProtectedTracked {
+        /// The tracked protected paths.
+        files: Vec<String>,
+    },
+
     /// A branch of that name exists already.
     #[error("a branch named `{branch}` already exists")]
     BranchExists {

@@ -103,14 +103,15 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// A pull request to open.
+/// A pull request to open. Reviewers are requested afterwards, in a step of
+/// their own (`request_reviewers`), so that a failure there cannot hide the
+/// pull request that was opened.
 #[derive(Debug, Clone)]
 pub struct PullRequestSpec {
     pub base: String,
     pub head: String,
     pub title: String,
     pub body: String,
-    pub reviewers: Vec<String>,
     pub draft: bool,
 }
 
@@ -185,9 +186,6 @@ impl GhCli {
         if spec.draft {
             args.push("--draft");
         }
-        for reviewer in &spec.reviewers {
-            args.extend(["--reviewer", reviewer.as_str()]);
-        }
         let out = exec(&self.program, dir, &args, Some(&spec.body), GH_ENV).await?;
         if out.success() {
             let url = last_url(&out.stdout).ok_or_else(|| GitError::Failed {
@@ -212,6 +210,34 @@ impl GhCli {
         Err(GitError::Failed {
             args: gh_args(&args),
             message: crate::error::meaningful(&out.stderr),
+        })
+    }
+
+    /// `gh pr edit <url> --add-reviewer R…` (`org/team` names a team).
+    pub async fn request_reviewers(
+        &self,
+        dir: &Path,
+        url: &str,
+        reviewers: &[String],
+    ) -> Result<()> {
+        if reviewers.is_empty() {
+            return Ok(());
+        }
+        let mut args: Vec<&str> = vec!["pr", "edit", url];
+        for reviewer in reviewers {
+            args.extend(["--add-reviewer", reviewer.as_str()]);
+        }
+        let out = exec(&self.program, dir, &args, None, GH_ENV).await?;
+        if out.success() {
+            return Ok(());
+        }
+        let mut message = crate::error::meaningful(&out.stderr);
+        if message.is_empty() {
+            message = format!("gh exited with status {}", out.code.unwrap_or(-1));
+        }
+        Err(GitError::Failed {
+            args: gh_args(&args),
+            message,
         })
     }
 
@@ -318,7 +344,7 @@ impl GitHubApi {
         Ok((status, value))
     }
 
-    /// Opens the pull request and requests the reviewers (`org/team` names a team).
+    /// Opens the pull request (or finds the one open for the branch already).
     pub async fn create_pull_request(
         &self,
         dir: &Path,
@@ -364,28 +390,36 @@ impl GitHubApi {
                 message: "GitHub did not return the pull request's URL".to_string(),
             });
         }
-        if opened.created
-            && !spec.reviewers.is_empty()
-            && let Some(n) = opened.number
-        {
-            let (teams, users): (Vec<&String>, Vec<&String>) =
-                spec.reviewers.iter().partition(|r| r.contains('/'));
-            let teams: Vec<&str> = teams.iter().filter_map(|t| t.rsplit('/').next()).collect();
-            let review = serde_json::json!({ "reviewers": users, "team_reviewers": teams });
-            let path = format!("{pulls}/{n}/requested_reviewers");
-            let (status, value) = self.request(dir, "POST", &path, Some(&review)).await?;
-            if status != 201 {
-                return Err(GitError::Failed {
-                    args: format!("POST {}{path}", self.base_url),
-                    message: format!(
-                        "the pull request {} is open, but requesting reviewers failed ({status}): {}",
-                        opened.url,
-                        value["message"].as_str().unwrap_or("no message")
-                    ),
-                });
-            }
-        }
         Ok(opened)
+    }
+
+    /// Requests reviews of pull request `number` (`org/team` names a team).
+    pub async fn request_reviewers(
+        &self,
+        dir: &Path,
+        repo: &RemoteLocation,
+        number: i64,
+        reviewers: &[String],
+    ) -> Result<()> {
+        if reviewers.is_empty() {
+            return Ok(());
+        }
+        let (teams, users): (Vec<&String>, Vec<&String>) =
+            reviewers.iter().partition(|r| r.contains('/'));
+        let teams: Vec<&str> = teams.iter().filter_map(|t| t.rsplit('/').next()).collect();
+        let review = serde_json::json!({ "reviewers": users, "team_reviewers": teams });
+        let path = format!("/repos/{}/pulls/{number}/requested_reviewers", repo.path);
+        let (status, value) = self.request(dir, "POST", &path, Some(&review)).await?;
+        if status == 201 {
+            return Ok(());
+        }
+        Err(GitError::Failed {
+            args: format!("POST {}{path}", self.base_url),
+            message: format!(
+                "GitHub answered {status}: {}",
+                value["message"].as_str().unwrap_or("no message")
+            ),
+        })
     }
 }
 

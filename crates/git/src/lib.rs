@@ -89,11 +89,15 @@ impl LoggedCommit {
     }
 }
 
-/// An opened (non-bare) git repository: the root of its work tree and the git program.
+/// An opened (non-bare) git repository: the root of its work tree, the git
+/// program, and the paths inside it that git must never stage, commit or
+/// stash (see [`Repo::protect`]).
 #[derive(Debug, Clone)]
 pub struct Repo {
     root: PathBuf,
     git: GitProgram,
+    /// Protected paths, relative to the root, `/`-separated.
+    protected: Vec<String>,
 }
 
 impl Repo {
@@ -136,12 +140,70 @@ impl Repo {
         Ok(Repo {
             root: PathBuf::from(root),
             git,
+            protected: Vec::new(),
         })
     }
 
     /// The root of the work tree.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Protects `paths` (absolute; a file, or a directory and everything in
+    /// it): this repository's status, staging, commits and stashes leave them
+    /// out, whether they are untracked, ignored or tracked already. Paths
+    /// outside the work tree (and the root itself) are skipped. Give them in
+    /// the form the root has (symbolic links resolved).
+    pub fn protect(mut self, paths: &[PathBuf]) -> Repo {
+        for path in paths {
+            let Ok(rel) = path.strip_prefix(&self.root) else {
+                continue;
+            };
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if rel.is_empty() || rel.iter().any(|c| c == ".." || c == ".") {
+                continue;
+            }
+            let rel = rel.join("/");
+            if !self.protected.contains(&rel) {
+                self.protected.push(rel);
+            }
+        }
+        self
+    }
+
+    /// The protected paths, relative to the root.
+    pub fn protected(&self) -> &[String] {
+        &self.protected
+    }
+
+    /// Whether `rel` (relative to the root, `/`-separated; a trailing `/` for a
+    /// directory is fine) is a protected path or lies inside one.
+    pub fn is_protected(&self, rel: &str) -> bool {
+        let rel = rel.trim_end_matches('/');
+        self.protected.iter().any(|p| {
+            rel == p
+                || rel
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+
+    /// `-- . :(exclude,literal)<path>…`: the whole work tree but the protected
+    /// paths; nothing when there are none (so the command applies to everything).
+    fn all_but_protected(&self) -> Vec<String> {
+        if self.protected.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec!["--".to_string(), ".".to_string()];
+        args.extend(
+            self.protected
+                .iter()
+                .map(|p| format!(":(exclude,literal){p}")),
+        );
+        args
     }
 
     /// The git program and timeout in use.
@@ -199,9 +261,17 @@ impl Repo {
             .to_string())
     }
 
-    /// Branch, upstream, ahead/behind and changed files.
+    /// Whether HEAD points at a commit (false before the first commit).
+    pub async fn has_commits(&self) -> Result<bool> {
+        self.ref_exists("HEAD^{commit}").await
+    }
+
+    /// Branch, upstream, ahead/behind and changed files (the protected paths
+    /// left out).
     pub async fn status(&self) -> Result<Status> {
-        let args = ["status", "--porcelain=v2", "--branch", "-z"];
+        let spec = self.all_but_protected();
+        let mut args = vec!["status", "--porcelain=v2", "--branch", "-z"];
+        args.extend(spec.iter().map(String::as_str));
         // No optional locks: a status must not contend with the user's own git.
         let out = exec(
             &self.git,
@@ -214,7 +284,9 @@ impl Repo {
         if !out.success() {
             return Err(failure(&self.root, &args, &out));
         }
-        Ok(status::parse(&out.stdout))
+        let mut status = status::parse(&out.stdout);
+        status.files.retain(|f| !self.is_protected(&f.path));
+        Ok(status)
     }
 
     /// The default branch: `refs/remotes/<remote>/HEAD` when set, else the first of
@@ -315,6 +387,7 @@ impl Repo {
             }
             None => base.to_string(),
         };
+        self.refuse_tracked_protected().await?;
         let stashed = self.prepare_switch(name, dirty).await?;
         let result = self
             .git(&["switch", "--quiet", "--no-track", "-c", name, &start])
@@ -328,9 +401,41 @@ impl Repo {
         if self.current_branch().await?.as_deref() == Some(name) {
             return Ok(());
         }
+        self.refuse_tracked_protected().await?;
         let stashed = self.prepare_switch(name, dirty).await?;
         let result = self.git(&["switch", "--quiet", name]).await;
         self.restore_on_failure(stashed, result).await
+    }
+
+    /// The protected paths git tracks (committed or staged by hand).
+    pub async fn tracked_protected(&self) -> Result<Vec<String>> {
+        if self.protected.is_empty() {
+            return Ok(Vec::new());
+        }
+        let specs: Vec<String> = self
+            .protected
+            .iter()
+            .map(|p| format!(":(literal){p}"))
+            .collect();
+        let mut args = vec!["ls-files", "-z", "--"];
+        args.extend(specs.iter().map(String::as_str));
+        let out = self.git(&args).await?;
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// A branch change would rewrite tracked protected files (or delete them
+    /// where the other branch lacks them): refused while there are any.
+    async fn refuse_tracked_protected(&self) -> Result<()> {
+        let files = self.tracked_protected().await?;
+        if files.is_empty() {
+            Ok(())
+        } else {
+            Err(GitError::ProtectedTracked { files })
+        }
     }
 
     /// Apply the dirty-tree policy before a switch; returns whether a stash was made.
@@ -366,19 +471,21 @@ impl Repo {
         }
     }
 
-    /// Stash all changes, untracked files included. Returns the stash commit's id,
-    /// or `None` when there was nothing to stash.
+    /// Stash all changes, untracked files included, but the protected paths.
+    /// Returns the stash commit's id, or `None` when there was nothing to stash.
     pub async fn stash(&self, message: &str) -> Result<Option<String>> {
         let before = self.stash_top().await?;
-        self.git(&[
+        let spec = self.all_but_protected();
+        let mut args = vec![
             "stash",
             "push",
             "--quiet",
             "--include-untracked",
             "-m",
             message,
-        ])
-        .await?;
+        ];
+        args.extend(spec.iter().map(String::as_str));
+        self.git(&args).await?;
         let after = self.stash_top().await?;
         Ok(after.filter(|sha| before.as_ref() != Some(sha)))
     }
@@ -393,31 +500,83 @@ impl Repo {
         }
     }
 
-    /// Stage the given paths (relative to the work tree root).
+    /// Stage the given paths (pathspecs relative to the work tree root); what
+    /// they match inside the protected paths is left out.
     pub async fn add(&self, paths: &[String]) -> Result<()> {
         if paths.is_empty() {
             return Ok(());
         }
         let mut args = vec!["add", "--"];
         args.extend(paths.iter().map(String::as_str));
+        let excludes: Vec<String> = self
+            .protected
+            .iter()
+            .map(|p| format!(":(exclude,literal){p}"))
+            .collect();
+        args.extend(excludes.iter().map(String::as_str));
         self.git(&args).await?;
         Ok(())
     }
 
-    /// Stage every change in the work tree, new and deleted files included.
+    /// Stage every change in the work tree, new and deleted files included
+    /// (`git add --all`, which honours `.gitignore`), but the protected paths.
     pub async fn add_all(&self) -> Result<()> {
-        self.git(&["add", "--all"]).await?;
+        let spec = self.all_but_protected();
+        let mut args = vec!["add", "--all"];
+        args.extend(spec.iter().map(String::as_str));
+        self.git(&args).await?;
+        Ok(())
+    }
+
+    /// The staged paths (what the next commit changes), protected ones included.
+    async fn staged_paths(&self) -> Result<Vec<String>> {
+        let out = self
+            .git(&["diff", "--cached", "--name-only", "--no-renames", "-z"])
+            .await?;
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Takes whatever is staged inside the protected paths out of the index
+    /// again (staged by hand, say), leaving the files themselves alone.
+    async fn unstage_protected(&self) -> Result<()> {
+        if self.protected.is_empty() {
+            return Ok(());
+        }
+        let staged: Vec<String> = self
+            .staged_paths()
+            .await?
+            .into_iter()
+            .filter(|p| self.is_protected(p))
+            .map(|p| format!(":(literal){p}"))
+            .collect();
+        if staged.is_empty() {
+            return Ok(());
+        }
+        // Back to HEAD's version in the index; before the first commit, out of it.
+        let mut args = if self.has_commits().await? {
+            vec!["reset", "--quiet", "--"]
+        } else {
+            vec!["rm", "--cached", "--force", "--quiet", "--"]
+        };
+        args.extend(staged.iter().map(String::as_str));
+        self.git(&args).await?;
         Ok(())
     }
 
     /// Commit what is staged with `message` (passed on stdin, verbatim apart from
-    /// git's whitespace cleanup). The repository's hooks run.
+    /// git's whitespace cleanup), never the protected paths. The repository's
+    /// hooks run.
     pub async fn commit(&self, message: &str) -> Result<Commit> {
         self.commit_with_env(message, &[]).await
     }
 
     /// [`Repo::commit`] with extra environment variables for git and its hooks.
     pub async fn commit_with_env(&self, message: &str, env: &[(&str, &str)]) -> Result<Commit> {
+        self.unstage_protected().await?;
         let args = ["diff", "--cached", "--quiet"];
         let out = self.output(&args).await?;
         match out.code {

@@ -66,6 +66,7 @@ impl World {
                  'auth status') exit 0 ;;\n\
                  'pr create') cat > \"$log.body\"; echo 'https://github.com/team/app/pull/7' ;;\n\
                  'pr view') echo '{{\"state\":\"OPEN\",\"url\":\"https://github.com/team/app/pull/7\"}}' ;;\n\
+                 'pr edit') exit 0 ;;\n\
                  *) exit 2 ;;\n\
                  esac\n",
                 log.display()
@@ -240,7 +241,7 @@ async fn an_agent_works_an_issue_end_to_end_over_mcp() {
     let subjects = git(&w.app(), &["log", "-2", "--format=%s"]);
     assert_eq!(
         subjects,
-        "test: [pm APP-1] empty config\nfix: [pm APP-1] load defaults for an empty config"
+        "[pm APP-1] test: empty config\n[pm APP-1] fix: load defaults for an empty config"
     );
     assert_eq!(
         git(
@@ -285,7 +286,11 @@ async fn an_agent_works_an_issue_end_to_end_over_mcp() {
             "--body-file",
             "-",
             "--draft",
-            "--reviewer",
+            // Reviewers are asked for once the pull request is open.
+            "pr",
+            "edit",
+            "https://github.com/team/app/pull/7",
+            "--add-reviewer",
             "ana",
         ]
         .map(String::from)
@@ -394,7 +399,10 @@ fn hooks_add_the_trailer_link_the_commit_and_keep_the_existing_hook() {
     // A commit through lazypm is linked once, not twice (the hook stands aside).
     std::fs::write(w.app().join("cli.rs"), "// verbose, documented\n").unwrap();
     let made = w.json(&["git", "commit", "APP-1", "-m", "Document the flag", "--all"]);
-    assert_eq!(made["message"], "[pm APP-1] Document the flag\n\nPM: APP-1");
+    assert_eq!(
+        made["message"],
+        "[pm APP-1] feat: Document the flag\n\nPM: APP-1"
+    );
     let shown = w.json(&["issue", "show", "APP-1"]);
     assert_eq!(
         shown["issue"]["implementation"]["commits"]

@@ -40,6 +40,9 @@ pub struct Context {
     pub github_token: Option<String>,
     /// The GitHub API's base URL (`LAZYPM_GITHUB_API`; GitHub Enterprise: `https://HOST/api/v3`).
     pub github_api: Option<String>,
+    /// lazypm's own files (the data directory, the database file): git
+    /// operations never stage, commit or stash them, wherever they lie.
+    pub store_paths: Vec<PathBuf>,
 }
 
 /// The service: a store, an audit sink and the caller's context. Cheap to clone.

@@ -4,6 +4,10 @@
 //! Git runs outside any store transaction (it can take seconds); the store is
 //! changed afterwards, in one transaction, only for what git actually did.
 //!
+//! lazypm's own store (`Context::store_paths`) is protected in every
+//! repository opened here: it is never staged, committed or stashed, and a
+//! branch change is refused while git tracks it.
+//!
 //! This file holds what the operations share: where an issue's work lives
 //! (`Place`), small helpers, and the `Service` methods that open
 //! repositories. The operations live in the submodules.
@@ -132,6 +136,36 @@ fn to_time(unix: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(unix, 0)
 }
 
+/// Where an issue's work lives on disk: the project's directory, or its
+/// submodule's when the issue's module is a submodule with its own repository.
+pub(crate) fn work_dir(project: &Project, issue: Option<&Issue>) -> (PathBuf, Option<String>) {
+    let target = PathBuf::from(&project.path);
+    if let Some(module) = issue.and_then(|i| i.module.as_deref())
+        && let Some(sub) = project
+            .metadata
+            .submodules
+            .iter()
+            .find(|s| s.name == module && s.has_own_repo)
+    {
+        return (target.join(&sub.path), Some(sub.name.clone()));
+    }
+    (target, None)
+}
+
+/// `path` with symbolic links resolved (as git reports a work tree's root):
+/// the path itself when it exists, else its directory, else as given.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
 impl Service {
     fn gh(&self) -> GhCli {
         GhCli::new(self.ctx.gh.clone().unwrap_or_else(|| PathBuf::from("gh")))
@@ -141,18 +175,7 @@ impl Service {
     /// its own repository). When the caller works in a linked worktree of that
     /// repository, that worktree is used.
     pub(crate) async fn open_repo(&self, project: Project, issue: Option<&Issue>) -> Result<Place> {
-        let mut target = PathBuf::from(&project.path);
-        let mut submodule = None;
-        if let Some(module) = issue.and_then(|i| i.module.as_deref())
-            && let Some(sub) = project
-                .metadata
-                .submodules
-                .iter()
-                .find(|s| s.name == module && s.has_own_repo)
-        {
-            target = target.join(&sub.path);
-            submodule = Some(sub.name.clone());
-        }
+        let (target, submodule) = work_dir(&project, issue);
         let repo = match Repo::open_with(&target, self.ctx.git.clone()).await {
             Ok(r) => r,
             Err(GitError::NotARepository { .. }) => {
@@ -166,12 +189,45 @@ impl Service {
             }
             Err(e) => return Err(e.into()),
         };
+        Ok(self.place(project, repo, submodule).await)
+    }
+
+    /// The place of work in `repo`: the caller's linked worktree of it when
+    /// there is one, with lazypm's own files protected.
+    pub(crate) async fn place(
+        &self,
+        project: Project,
+        repo: Repo,
+        submodule: Option<String>,
+    ) -> Place {
         let repo = self.callers_worktree(repo).await;
-        Ok(Place {
+        Place {
             project,
-            repo,
+            repo: self.guard(repo),
             submodule,
-        })
+        }
+    }
+
+    /// `repo` with lazypm's store (the context's `store_paths`, and SQLite's
+    /// `-wal`, `-shm` and `-journal` files beside a database file) protected:
+    /// git operations never stage, commit or stash them.
+    fn guard(&self, repo: Repo) -> Repo {
+        if self.ctx.store_paths.is_empty() {
+            return repo;
+        }
+        let mut paths = Vec::new();
+        for given in &self.ctx.store_paths {
+            let path = resolved(given);
+            if !path.is_dir()
+                && let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned())
+            {
+                for suffix in ["-wal", "-shm", "-journal"] {
+                    paths.push(path.with_file_name(format!("{name}{suffix}")));
+                }
+            }
+            paths.push(path);
+        }
+        repo.protect(&paths)
     }
 
     /// The caller's own worktree of `repo`, when the working directory is one
@@ -203,6 +259,7 @@ impl Service {
             && let Ok(repo) = Repo::open_with(cwd, self.ctx.git.clone()).await
             && repo.root().starts_with(&project.path)
         {
+            let repo = self.guard(repo);
             let submodule = project
                 .metadata
                 .submodules

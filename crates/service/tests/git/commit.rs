@@ -26,8 +26,8 @@ async fn commit_names_the_issue_links_the_commit_and_leaves_config_alone() {
     .await;
     let sha = out["commit"]["sha"].as_str().unwrap().to_string();
     assert_eq!(sha, head(&work));
-    // The conventional prefix stays in front of the tag.
-    let message = "feat: [pm APP-1] x\n\nPM: APP-1";
+    // The message's own conventional type follows the tag.
+    let message = "[pm APP-1] feat: x\n\nPM: APP-1";
     assert_eq!(out["message"], message, "{out}");
     assert_eq!(git(&work, &["log", "-1", "--format=%B"]), message);
     assert_eq!(
@@ -71,7 +71,7 @@ async fn commit_names_the_issue_links_the_commit_and_leaves_config_alone() {
     assert_eq!(out["files"], json!(["b.txt"]));
     assert_eq!(
         git(&work, &["log", "-1", "--format=%s"]),
-        "[pm APP-1] Add b"
+        "[pm APP-1] feat: Add b"
     );
     assert_eq!(shas(&get(&fx.svc, &key).await).len(), 2);
     assert_eq!(git(&work, &["status", "--porcelain"]), "");
@@ -130,4 +130,78 @@ async fn commit_names_the_issue_links_the_commit_and_leaves_config_alone() {
         ),
         who_before
     );
+}
+
+#[tokio::test]
+async fn commit_without_files_or_all_takes_every_change_but_the_ignored() {
+    let fx = Fx::new().await;
+    let work = fx.work();
+    write(&work, ".gitignore", "*.log\n");
+    write(&work, "notes.txt", "notes\n");
+    git(&work, &["add", ".gitignore", "notes.txt"]);
+    git(&work, &["commit", "--quiet", "-m", "ignore logs"]);
+    git(&work, &["push", "--quiet", "origin", "main"]);
+    let key = create(&fx.svc, "Add login page", json!({})).await;
+    start_with_branch(&fx.svc, &key).await;
+
+    write(&work, "README.md", "changed\n");
+    write(&work, "a.txt", "new\n");
+    write(&work, "debug.log", "noise\n");
+    std::fs::remove_file(work.join("notes.txt")).unwrap();
+    let out = ok(
+        &fx.svc,
+        "pm_commit",
+        json!({"issue_key": key, "message": "Sign in"}),
+    )
+    .await;
+    assert_eq!(
+        out["files"],
+        json!(["README.md", "a.txt", "notes.txt"]),
+        "{out}"
+    );
+    assert_eq!(out["commit"]["sha"], head(&work).as_str());
+    assert_eq!(
+        git(&work, &["show", "--name-status", "--format=", "HEAD"]),
+        "M\tREADME.md\nA\ta.txt\nD\tnotes.txt"
+    );
+    assert_eq!(git(&work, &["status", "--porcelain"]), "");
+    assert!(work.join("debug.log").exists());
+    assert_eq!(git(&work, &["ls-files", "debug.log"]), "");
+
+    // Nothing left: a clear refusal that says what to do, and nothing recorded.
+    let before = fx.snapshot().await;
+    let e = fail(
+        &fx.svc,
+        "pm_commit",
+        json!({"issue_key": key, "message": "again"}),
+    )
+    .await;
+    assert_eq!(e.code(), "invalid_input", "{e}");
+    assert_eq!(e.field(), Some("files"), "{e}");
+    assert!(
+        e.to_string().contains("nothing to commit") && e.to_string().contains("has no changes"),
+        "{e}"
+    );
+    fx.assert_unchanged(&before, "pm_commit with no changes")
+        .await;
+
+    // all: false commits only what is staged already.
+    write(&work, "b.txt", "b\n");
+    write(&work, "c.txt", "c\n");
+    git(&work, &["add", "b.txt"]);
+    let out = ok(
+        &fx.svc,
+        "pm_commit",
+        json!({"issue_key": key, "message": "Only b", "all": false}),
+    )
+    .await;
+    assert_eq!(out["files"], json!(["b.txt"]), "{out}");
+    assert_eq!(git(&work, &["status", "--porcelain"]), "?? c.txt");
+    let e = fail(
+        &fx.svc,
+        "pm_commit",
+        json!({"issue_key": key, "message": "none staged", "all": false}),
+    )
+    .await;
+    assert!(e.to_string().contains("nothing is staged"), "{e}");
 }

@@ -21,6 +21,7 @@ mod failures;
 mod history;
 mod places;
 mod push;
+mod store;
 
 // ---------------------------------------------------------------- git in the test
 
@@ -264,10 +265,20 @@ fn shas(issue: &Value) -> Vec<String> {
 /// An executable `gh` in `dir` that logs its arguments (one per line, `--` after
 /// each call) to `args.log` and the body of `pr create` to `stdin.log`.
 fn fake_gh(dir: &Path, logged_in: bool) -> PathBuf {
+    fake_gh_with(dir, logged_in, true)
+}
+
+/// [`fake_gh`] whose `pr edit` (requesting reviewers) succeeds or fails.
+fn fake_gh_with(dir: &Path, logged_in: bool, reviewers_ok: bool) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("gh");
     let auth = if logged_in { 0 } else { 1 };
+    let edit = if reviewers_ok {
+        "exit 0"
+    } else {
+        "echo \"could not request reviewer: 'nobody' not found\" >&2; exit 1"
+    };
     let script = format!(
         r#"#!/bin/sh
 here=$(dirname "$0")
@@ -277,6 +288,7 @@ case "$1 $2" in
   "auth status") exit {auth} ;;
   "pr create") cat > "$here/stdin.log"; echo "https://github.com/team/app/pull/7" ;;
   "pr view") echo '{{"state":"MERGED","url":"https://github.com/team/app/pull/7"}}' ;;
+  "pr edit") {edit} ;;
   *) echo "unexpected gh call: $*" >&2; exit 3 ;;
 esac
 "#

@@ -120,7 +120,7 @@ async fn an_issue_of_a_submodule_works_in_the_submodule_repository() {
     assert_eq!(head(&work), super_head, "the superproject got the commit");
     assert_eq!(
         git(&core, &["log", "-1", "--format=%B"]),
-        "perf: [pm APP-1] cache tokens\n\nPM: APP-1"
+        "[pm APP-1] perf: cache tokens\n\nPM: APP-1"
     );
     assert_eq!(shas(&get(&fx.svc, &key).await), vec![sha.to_string()]);
 

@@ -162,11 +162,25 @@ async fn push_with_gh_opens_a_pull_request_and_merge_status_asks_it() {
             "--body-file",
             "-",
             "--draft",
-            "--reviewer",
-            "ana",
-            "--reviewer",
-            "team/backend"
         ]
+    );
+    // Reviewers are asked for once the pull request is open, in a step of their own.
+    let url = "https://github.com/team/app/pull/7";
+    assert!(
+        calls.contains(
+            &[
+                "pr",
+                "edit",
+                url,
+                "--add-reviewer",
+                "ana",
+                "--add-reviewer",
+                "team/backend"
+            ]
+            .map(String::from)
+            .to_vec()
+        ),
+        "{calls:?}"
     );
     let stdin = std::fs::read_to_string(gh_dir.join("stdin.log")).unwrap();
     assert_eq!(stdin, out["pr_body"].as_str().unwrap());
@@ -318,5 +332,90 @@ async fn push_with_a_github_token_opens_the_pull_request_through_the_api() {
     assert_eq!(
         issue["issue"]["implementation"]["pull_request"]["number"],
         9
+    );
+}
+
+// ---------------------------------------------------------------- a later step fails
+
+#[tokio::test]
+async fn a_failed_reviewer_request_keeps_the_opened_pull_request() {
+    let fx = Fx::new().await;
+    let work = fx.work();
+    let key = create(&fx.svc, "Add login page", json!({})).await;
+    let branch = start_with_branch(&fx.svc, &key).await;
+    pm_commit(&fx.svc, &work, &key, "a.txt", "Add the form").await;
+    let gh_dir = fx.root.join("gh-reviewers-fail");
+    let gh = fake_gh_with(&gh_dir, true, false);
+    let svc = fx.with(|c| c.gh = Some(gh));
+
+    let e = fail(
+        &svc,
+        "pm_push_branch",
+        json!({"issue_key": key, "create_pr": true, "reviewers": ["nobody"]}),
+    )
+    .await;
+    let url = "https://github.com/team/app/pull/7";
+    assert_eq!(e.code(), "git", "{e}");
+    let msg = e.to_string();
+    for part in [
+        "pull request #7",
+        url,
+        "recorded on APP-1",
+        "nobody",
+        "'nobody' not found",
+    ] {
+        assert!(msg.contains(part), "{part:?} missing from: {msg}");
+    }
+    let calls = gh_calls(&gh_dir);
+    let create_call = calls
+        .iter()
+        .find(|c| c.starts_with(&["pr".into(), "create".into()]))
+        .unwrap_or_else(|| panic!("gh pr create was not called: {calls:?}"));
+    assert!(
+        !create_call.contains(&"--reviewer".to_string()),
+        "{calls:?}"
+    );
+    assert_eq!(
+        *calls.last().unwrap(),
+        ["pr", "edit", url, "--add-reviewer", "nobody"],
+        "{calls:?}"
+    );
+    // The pull request is on the issue, and the push is in its history.
+    let issue = get(&fx.svc, &key).await;
+    assert_eq!(
+        issue["issue"]["implementation"]["pull_request"],
+        json!({"url": url, "number": 7, "state": "open"}),
+        "{issue}"
+    );
+    let history = ok(&fx.svc, "pm_issue_history", json!({"issue_key": key})).await;
+    assert!(history.to_string().contains("branch_pushed"), "{history}");
+    let origin = fx.origin();
+    assert_eq!(
+        git(
+            &fx.root,
+            &[
+                "--git-dir",
+                origin.to_str().unwrap(),
+                "rev-parse",
+                &format!("refs/heads/{branch}")
+            ]
+        ),
+        head(&work)
+    );
+
+    // Once the reviewer step works, calling again finishes the job.
+    let gh_dir = fx.root.join("gh-reviewers-ok");
+    let gh = fake_gh(&gh_dir, true);
+    let svc = fx.with(|c| c.gh = Some(gh));
+    let out = ok(
+        &svc,
+        "pm_push_branch",
+        json!({"issue_key": key, "create_pr": true, "reviewers": ["ana"]}),
+    )
+    .await;
+    assert_eq!(out["pull_request"]["number"], 7, "{out}");
+    assert_eq!(
+        *gh_calls(&gh_dir).last().unwrap(),
+        ["pr", "edit", url, "--add-reviewer", "ana"]
     );
 }

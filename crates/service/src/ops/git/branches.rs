@@ -55,6 +55,33 @@ pub struct SwitchBranchOutput {
     pub repository: String,
 }
 
+/// The issue's branch name: the one stored on it, else `type/key-slug`.
+pub(crate) fn issue_branch_name(issue: &Issue) -> Result<String> {
+    Ok(match &issue.branch {
+        Some(b) => b.clone(),
+        None => vcs::branch_name(
+            issue.issue_type,
+            &IssueKey::parse("issue_key", &issue.key)?,
+            &issue.title,
+        ),
+    })
+}
+
+/// One line on what [`Service::ensure_branch`] did: `created B from origin/main`,
+/// `switched to B`, `already on B` (`before` is the branch checked out before).
+pub(crate) fn branch_note(out: &BranchOutput, before: Option<&str>) -> String {
+    let mut note = match &out.started_from {
+        Some(from) if out.created => format!("created {} from {from}", out.branch),
+        _ if before == Some(out.branch.as_str()) => format!("already on {}", out.branch),
+        _ => format!("switched to {}", out.branch),
+    };
+    for w in &out.warnings {
+        note.push_str("; ");
+        note.push_str(w);
+    }
+    note
+}
+
 impl Service {
     /// Creates the issue's branch (or switches to it when it exists) in git only.
     pub(crate) async fn ensure_branch(
@@ -66,14 +93,7 @@ impl Service {
         uncommitted: Uncommitted,
     ) -> Result<BranchOutput> {
         let repo = &place.repo;
-        let name = match &issue.branch {
-            Some(b) => b.clone(),
-            None => vcs::branch_name(
-                issue.issue_type,
-                &IssueKey::parse("issue_key", &issue.key)?,
-                &issue.title,
-            ),
-        };
+        let name = issue_branch_name(issue)?;
         let base = self.base_branch(place, base, remote).await?;
         let mut warnings = Vec::new();
         let (created, started_from) = if repo.branch_exists(&name).await? {
@@ -93,8 +113,20 @@ impl Service {
                         "could not update {base} from {remote} ({e}); the branch starts from the local {base}"
                     )),
                 }
+            } else {
+                warnings.push(format!(
+                    "no remote named {remote}, so {base} was not updated first; the branch starts from the local {base}"
+                ));
             }
             if from_remote.is_none() && !repo.rev_exists(&base).await? {
+                if !repo.has_commits().await? {
+                    return Err(ServiceError::Git {
+                        message: format!(
+                            "the repository {} has no commits yet, so there is nothing to start {name} from; make a first commit, then create the branch",
+                            repo.root().display()
+                        ),
+                    });
+                }
                 return Err(ServiceError::invalid(
                     "base_branch",
                     format!(

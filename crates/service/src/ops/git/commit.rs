@@ -21,9 +21,11 @@ pub struct CommitInput {
     pub issue_key: String,
     /// `[pm KEY]` and a `PM:` trailer are added.
     pub message: String,
-    /// Paths to stage.
+    /// Paths to stage (relative to the repository's root, or absolute).
     pub files: Option<OneOrMany<String>>,
-    /// Stage every change.
+    /// Stage every change, new and deleted files included, as `git add -A`
+    /// (.gitignore honoured): the default when files is not given. false with
+    /// no files commits only what is staged already.
     pub all: Option<bool>,
     /// Logged with the commit: 45m, 2h.
     pub time_spent: Option<String>,
@@ -42,7 +44,7 @@ pub struct CommitOutput {
     pub issue_key: String,
     pub commit: CommitRef,
     pub branch: String,
-    /// The files the commit changed.
+    /// The files the commit changed (relative to the repository's root).
     pub files: Vec<String>,
     /// The full message as committed.
     pub message: String,
@@ -57,6 +59,22 @@ pub struct StashWorkOutput {
     pub message: String,
     pub branch: Option<String>,
     pub next_steps: Vec<String>,
+}
+
+/// `path` (relative to a repository's root) without `.` and `..` parts, `/`-
+/// separated; `None` when it climbs out of the root.
+fn normalized(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 impl Service {
@@ -86,10 +104,23 @@ impl Service {
                 _ => f,
             })
             .collect();
+        if let Some(f) = files
+            .iter()
+            .find(|f| normalized(f).is_some_and(|n| repo.is_protected(&n)))
+        {
+            return Err(ServiceError::invalid(
+                "files",
+                format!(
+                    "{f} is lazypm's own data (its database or data directory), which is never committed; leave it out of files"
+                ),
+            ));
+        }
+        // Neither files nor all: every change, as `git add -A`.
+        let all = input.all.unwrap_or(files.is_empty());
         if !files.is_empty() {
             repo.add(&files).await?;
         }
-        if input.all.unwrap_or(false) {
+        if all {
             repo.add_all().await?;
         }
         let staged: Vec<String> = repo
@@ -101,10 +132,15 @@ impl Service {
             .map(|f| f.path.clone())
             .collect();
         if staged.is_empty() {
-            return Err(ServiceError::invalid(
-                "files",
-                "nothing is staged to commit: name the changed files in files, or pass all: true to commit every change",
-            ));
+            let message = if all {
+                format!(
+                    "nothing to commit: {} has no changes (lazypm's own data is never committed); change and save files first, then call pm_commit again",
+                    root.display()
+                )
+            } else {
+                "nothing is staged to commit: name the changed files in files, or leave files and all out to commit every change".to_string()
+            };
+            return Err(ServiceError::invalid("files", message));
         }
         let key = IssueKey::parse("issue_key", &issue.key)?;
         let full = vcs::commit_message(&key, issue.issue_type, &message);
@@ -198,5 +234,20 @@ impl Service {
             message,
             branch,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalized;
+
+    #[test]
+    fn paths_are_normalized_lexically() {
+        assert_eq!(
+            normalized("./a/../.lazypm/x.db").as_deref(),
+            Some(".lazypm/x.db")
+        );
+        assert_eq!(normalized("a//b/").as_deref(), Some("a/b"));
+        assert_eq!(normalized("../outside"), None);
     }
 }

@@ -3,7 +3,7 @@
 
 use lazypm_domain::text::clean_list;
 use lazypm_domain::{Issue, PullRequest};
-use lazypm_git::forge::{ForgeKind, GitHubApi, PullRequestSpec, RemoteLocation};
+use lazypm_git::forge::{ForgeKind, GhCli, GitHubApi, PullRequestSpec, RemoteLocation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -133,6 +133,7 @@ impl Service {
             next_steps: Vec::new(),
         };
         let mut opened: Option<PullRequest> = None;
+        let mut review_through: Option<Forge> = None;
         if create_pr {
             let base = self.base_branch(&place, base, &remote).await?;
             if base == branch {
@@ -148,13 +149,15 @@ impl Service {
                 head: branch.clone(),
                 title: title.unwrap_or_else(|| format!("[{}] {}", issue.key, issue.title)),
                 body: body.unwrap_or_else(|| pr_body(&issue)),
-                reviewers,
                 draft: input.draft.unwrap_or(false),
             };
             // gh when it is ready, else the GitHub API with a token, else a compare URL.
             let gh = self.gh();
             let made = match gh.ready(repo.root()).await {
-                Ok(()) => Some(gh.create_pull_request(repo.root(), &spec).await?),
+                Ok(()) => Some((
+                    gh.create_pull_request(repo.root(), &spec).await?,
+                    Forge::Gh(gh),
+                )),
                 Err(gh_reason) => {
                     let location = repo
                         .remote_url(&remote)
@@ -167,8 +170,9 @@ impl Service {
                         (on_github || self.ctx.github_api.is_some())
                             .then(|| GitHubApi::new(self.ctx.github_api.clone(), token.clone()))
                     });
-                    if let (Some(api), Some(loc)) = (&api, &location) {
-                        Some(api.create_pull_request(repo.root(), loc, &spec).await?)
+                    if let (Some(api), Some(loc)) = (api, location.clone()) {
+                        let pr = api.create_pull_request(repo.root(), &loc, &spec).await?;
+                        Some((pr, Forge::Api(api, loc)))
                     } else {
                         let reason = if self.ctx.github_token.is_some() {
                             format!("{gh_reason}, and remote {remote} is not on GitHub")
@@ -188,32 +192,66 @@ impl Service {
                     }
                 }
             };
-            if let Some(pr) = made {
+            if let Some((pr, forge)) = made {
                 out.pull_request_created = pr.created;
                 opened = Some(PullRequest {
                     url: pr.url,
                     number: pr.number,
                     state: Some(if spec.draft { "draft" } else { "open" }.to_string()),
                 });
+                review_through = Some(forge);
             }
             out.pr_title = Some(spec.title);
             out.pr_body = Some(spec.body);
         }
-        let mut w = self.write().await?;
-        let mut current = load_issue(&mut *w, "issue_key", &issue.key).await?;
-        if let Some(pr) = &opened {
-            current.implementation.pull_request = Some(pr.clone());
-            save(&mut w, &mut current).await?;
+        // What the forge has now is recorded before anything else can fail, so
+        // an opened pull request is never lost.
+        if let Err(e) = self
+            .record_push(&issue.key, &branch, &remote, &opened, &out.compare_url)
+            .await
+        {
+            return Err(match &opened {
+                Some(pr) => ServiceError::Git {
+                    message: format!(
+                        "pushed {branch} and {} pull request {} at {}, but could not record it on {}: {e}; call pm_push_branch with create_pr: true again to record it (the forge returns the open pull request)",
+                        if out.pull_request_created {
+                            "opened"
+                        } else {
+                            "found"
+                        },
+                        pr_name(pr),
+                        pr.url,
+                        issue.key
+                    ),
+                },
+                None => e,
+            });
         }
-        w.record(
-            "branch_pushed",
-            Some(&current.project),
-            &current.key,
-            Some(&current.key),
-            json!({ "branch": branch, "remote": remote, "pull_request": opened, "compare_url": out.compare_url }),
-        )
-        .await?;
-        w.commit().await?;
+        if let (Some(pr), Some(forge)) = (&opened, &review_through)
+            && !reviewers.is_empty()
+        {
+            let requested = match forge {
+                Forge::Gh(gh) => gh.request_reviewers(repo.root(), &pr.url, &reviewers).await,
+                Forge::Api(api, loc) => match pr.number {
+                    Some(n) => api.request_reviewers(repo.root(), loc, n, &reviewers).await,
+                    None => Err(lazypm_git::GitError::Failed {
+                        args: "request reviewers".to_string(),
+                        message: format!("the pull request's number is not known from {}", pr.url),
+                    }),
+                },
+            };
+            if let Err(e) = requested {
+                return Err(ServiceError::Git {
+                    message: format!(
+                        "pull request {} is open at {} and recorded on {}, but requesting reviews from {} failed: {e}; call pm_push_branch with create_pr: true and the reviewers again (it finds the open pull request), or add them on the forge",
+                        pr_name(pr),
+                        pr.url,
+                        issue.key,
+                        reviewers.join(", ")
+                    ),
+                });
+            }
+        }
         if opened.is_some() {
             out.pull_request = opened;
         }
@@ -222,6 +260,50 @@ impl Service {
             issue.key
         )];
         Ok(out)
+    }
+
+    /// Records the push, and the pull request when there is one, on the issue
+    /// in one transaction of its own.
+    async fn record_push(
+        &self,
+        key: &str,
+        branch: &str,
+        remote: &str,
+        opened: &Option<PullRequest>,
+        compare_url: &Option<String>,
+    ) -> Result<()> {
+        let mut w = self.write().await?;
+        let mut current = load_issue(&mut *w, "issue_key", key).await?;
+        if let Some(pr) = opened
+            && current.implementation.pull_request.as_ref() != Some(pr)
+        {
+            current.implementation.pull_request = Some(pr.clone());
+            save(&mut w, &mut current).await?;
+        }
+        w.record(
+            "branch_pushed",
+            Some(&current.project),
+            &current.key,
+            Some(&current.key),
+            json!({ "branch": branch, "remote": remote, "pull_request": opened, "compare_url": compare_url }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+}
+
+/// Where a pull request was opened, to request its reviewers there too.
+enum Forge {
+    Gh(GhCli),
+    Api(GitHubApi, RemoteLocation),
+}
+
+/// `#7`, or `(number unknown)`.
+fn pr_name(pr: &PullRequest) -> String {
+    match pr.number {
+        Some(n) => format!("#{n}"),
+        None => "(number unknown)".to_string(),
     }
 }
 

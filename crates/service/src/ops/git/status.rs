@@ -77,7 +77,7 @@ impl Service {
         let mut next_steps = Vec::new();
         match (&issue, &issue_hint) {
             (Some(i), _) if !files.is_empty() => next_steps.push(format!(
-                "pm_commit: commit these changes to {} (files or all: true)",
+                "pm_commit: commit these changes to {} (every change unless you name files)",
                 i.key
             )),
             (None, Some(i)) => next_steps.push(format!(
