@@ -21,11 +21,9 @@ pub struct CommitInput {
     pub issue_key: String,
     /// `[pm KEY]` and a `PM:` trailer are added.
     pub message: String,
-    /// Paths to stage (relative to the repository's root, or absolute).
+    /// Paths to stage.
     pub files: Option<OneOrMany<String>>,
-    /// Stage every change, new and deleted files included, as `git add -A`
-    /// (.gitignore honoured): the default when files is not given. false with
-    /// no files commits only what is staged already.
+    /// Stage every change (default without files); false: only what is staged.
     pub all: Option<bool>,
     /// Logged with the commit: 45m, 2h.
     pub time_spent: Option<String>,

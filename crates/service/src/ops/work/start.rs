@@ -25,15 +25,11 @@ pub struct StartWorkInput {
     /// Take the issue over when someone else is already working on it.
     pub take_over: Option<bool>,
     pub notes: Option<String>,
-    /// The issue's git branch: by default it is created or switched to when the
-    /// project is a git repository (unless the project's auto_branch is off),
-    /// and skipped, with the reason in branch_note, when that cannot be done.
-    /// true: always, refusing when it cannot; false: never.
+    /// Default: the issue's git branch when possible (see branch_note); true: required; false: none.
     pub create_branch: Option<bool>,
-    /// Where a new branch starts (default: the default branch, updated from origin).
+    /// Default: the default branch, updated from origin.
     pub base_branch: Option<String>,
-    /// Uncommitted changes when changing branches: refuse (default; the automatic
-    /// branch is then skipped), carry or stash.
+    /// Refuse (default), carry or stash.
     pub uncommitted: Option<Uncommitted>,
 }
 
