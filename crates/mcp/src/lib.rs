@@ -8,6 +8,7 @@ mod schema;
 mod selection;
 mod server;
 mod stdio;
+mod steps;
 
 pub use selection::{Selection, SelectionError};
 pub use server::LazypmServer;

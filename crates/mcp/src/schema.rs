@@ -5,10 +5,11 @@
 
 use serde_json::{Map, Value, json};
 
-/// An input schema ready for tools/list, compacted without changing what it
-/// accepts for a client: `$defs` are inlined, numeric `format`s dropped, and an
-/// optional field's `null` is left out of its type unless its description says
-/// null means something (clearing the field).
+/// An input schema ready for tools/list, compacted without refusing anything
+/// the server accepts: `$defs` are inlined, numeric `format`s and the
+/// `minimum: 0` of unsigned numbers dropped, `type` dropped where an `enum`
+/// already says it, and an optional field's `null` is left out of its type
+/// unless its description says null means something (clearing the field).
 pub fn input(schema: Value) -> Map<String, Value> {
     let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
     let mut obj = match compact(schema, &defs) {
@@ -72,12 +73,31 @@ fn compact(v: Value, defs: &Value) -> Value {
             if let Some(plain) = const_choices(&m) {
                 return plain;
             }
+            let unsigned = m
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.starts_with("uint"));
+            let enum_says_type = enum_says_type(&m);
             let mut out = Map::new();
             for (k, val) in m {
                 if NOISE.contains(&k.as_str()) {
                     continue;
                 }
                 if k == "format" && val.as_str().is_some_and(|f| NUMERIC_FORMATS.contains(&f)) {
+                    continue;
+                }
+                // Unsigned numbers carry `minimum: 0`; every such field says its range.
+                if k == "minimum" && unsigned && val.as_f64() == Some(0.0) {
+                    continue;
+                }
+                if k == "type" && enum_says_type {
+                    continue;
+                }
+                // Doc comments wrap lines; a description reads the same on one.
+                if k == "description"
+                    && let Value::String(d) = &val
+                {
+                    out.insert(k, Value::String(one_line(d)));
                     continue;
                 }
                 if k == "default" && val.is_null() {
@@ -104,6 +124,37 @@ fn compact(v: Value, defs: &Value) -> Value {
         Value::Array(items) => Value::Array(items.into_iter().map(|i| compact(i, defs)).collect()),
         other => other,
     }
+}
+
+/// Whitespace runs (wrapped lines included) as single spaces.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// True when an `enum` lists the only values and each is of a `type` the
+/// schema names, so `type` says nothing more.
+fn enum_says_type(m: &Map<String, Value>) -> bool {
+    let Some(Value::Array(values)) = m.get("enum") else {
+        return false;
+    };
+    let types: Vec<&str> = match m.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return false,
+    };
+    !values.is_empty()
+        && values.iter().all(|v| {
+            let t = match v {
+                Value::Null => "null",
+                Value::Bool(_) => "boolean",
+                Value::String(_) => "string",
+                Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                Value::Number(_) => "number",
+                Value::Array(_) => "array",
+                Value::Object(_) => "object",
+            };
+            types.contains(&t) || (t == "integer" && types.contains(&"number"))
+        })
 }
 
 /// `anyOf: [X, array of X]` (one value or several) documented as the array
@@ -144,7 +195,6 @@ fn const_choices(m: &Map<String, Value>) -> Option<Value> {
         out.insert("description".into(), d.clone());
     }
     out.insert("enum".into(), Value::Array(values));
-    out.insert("type".into(), json!("string"));
     Some(Value::Object(out))
 }
 
@@ -228,7 +278,11 @@ mod tests {
                 "owner": { "type": ["string", "null"], "description": "Owner; null clears it." },
                 "status": { "anyOf": [{ "$ref": "#/$defs/Many" }, { "type": "null" }] },
                 "sort": { "enum": ["asc", "desc", null], "type": ["string", "null"] },
+                "level": { "enum": ["low", "high", null], "type": ["string", "null"], "description": "null clears it." },
+                "mixed": { "enum": ["a", 1], "type": "string" },
+                "signed": { "type": "integer", "format": "int32", "minimum": 0 },
                 "day": { "type": ["string", "null"], "format": "date" },
+                "wrapped": { "type": "boolean", "description": "Stage every change,\nnew files included." },
                 "mode": { "description": "How.", "oneOf": [
                     { "const": "carry", "type": "string", "description": "Take them along." },
                     { "const": "stash", "type": "string", "description": "Stash them." } ] }
@@ -241,11 +295,12 @@ mod tests {
         assert!(inp.get("$defs").is_none());
         assert_eq!(
             inp["properties"]["mode"],
-            json!({ "description": "How.", "enum": ["carry", "stash"], "type": "string" })
+            json!({ "description": "How.", "enum": ["carry", "stash"] })
         );
+        assert_eq!(inp["properties"]["limit"], json!({ "type": "integer" }));
         assert_eq!(
-            inp["properties"]["limit"],
-            json!({ "type": "integer", "minimum": 0 })
+            inp["properties"]["wrapped"]["description"],
+            "Stage every change, new files included."
         );
         assert_eq!(
             inp["properties"]["owner"]["type"],
@@ -254,12 +309,27 @@ mod tests {
         );
         assert_eq!(
             inp["properties"]["sort"],
-            json!({ "enum": ["asc", "desc"], "type": "string" })
+            json!({ "enum": ["asc", "desc"] })
+        );
+        assert_eq!(
+            inp["properties"]["level"],
+            json!({ "enum": ["low", "high", null], "description": "null clears it." }),
+            "an enum says the type, null included"
+        );
+        assert_eq!(
+            inp["properties"]["mixed"],
+            json!({ "enum": ["a", 1], "type": "string" }),
+            "a type the enum does not say stays"
+        );
+        assert_eq!(
+            inp["properties"]["signed"],
+            json!({ "type": "integer", "minimum": 0 }),
+            "a minimum of a signed number is meant"
         );
         assert_eq!(inp["properties"]["day"]["format"], "date");
         assert_eq!(
             inp["properties"]["status"],
-            json!({ "type": "array", "items": { "enum": ["a", "b"], "type": "string" } })
+            json!({ "type": "array", "items": { "enum": ["a", "b"] } })
         );
         assert!(inp["properties"]["status"].get("description").is_none());
         let titled = Value::Object(input(

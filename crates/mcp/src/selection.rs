@@ -4,13 +4,15 @@ use std::collections::BTreeSet;
 
 use lazypm_service::{OPERATIONS, Operation, Toolset};
 
-/// The toolsets exposed when none are named (the service's guides describe the same default).
-use lazypm_service::ops::guides::DEFAULT_TOOLSETS;
+/// The toolsets, and single tools from other toolsets, exposed when no
+/// toolsets are named (the service's guides describe the same default).
+use lazypm_service::ops::guides::{DEFAULT_TOOLS, DEFAULT_TOOLSETS};
 
 /// A choice of tools, as given on the command line or in `LAZYPM_TOOLSETS`.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Toolset names, or `all`; empty means the default toolsets.
+    /// Toolset names, or `all`; empty means the default toolsets plus the
+    /// default single tools.
     pub toolsets: Vec<String>,
     /// Extra single tools to include.
     pub tools: Vec<String>,
@@ -38,7 +40,8 @@ impl Selection {
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
             .collect();
-        if names.is_empty() {
+        let default = names.is_empty();
+        if default {
             sets.extend(DEFAULT_TOOLSETS.iter().map(|t| t.as_str()));
         }
         for name in names {
@@ -62,18 +65,23 @@ impl Selection {
             sets.insert(set.as_str());
         }
         let known = |name: &str, flag: &'static str| {
-            OPERATIONS
-                .iter()
-                .find(|o| o.name == name.trim())
-                .map(|o| o.name)
+            lazypm_service::canonical_tool_name(name.trim())
                 .ok_or_else(|| SelectionError::UnknownTool(name.trim().to_string(), flag))
         };
-        let extra = self
+        let mut extra = self
             .tools
             .iter()
             .filter(|t| !t.trim().is_empty())
             .map(|t| known(t, "--tools"))
             .collect::<Result<BTreeSet<_>, _>>()?;
+        if default {
+            // A default naming a tool the table lacks is skipped, not an error the user could fix.
+            extra.extend(
+                DEFAULT_TOOLS
+                    .iter()
+                    .filter_map(|t| OPERATIONS.iter().find(|o| o.name == *t).map(|o| o.name)),
+            );
+        }
         let excluded = self
             .exclude_tools
             .iter()
@@ -118,6 +126,34 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(all.len(), OPERATIONS.len());
+    }
+
+    #[test]
+    fn the_default_adds_the_daily_loops_single_tools_and_naming_core_does_not() {
+        let default = names(&Selection::default());
+        for t in DEFAULT_TOOLS {
+            assert!(
+                OPERATIONS.iter().any(|o| o.name == *t),
+                "{t} is not an operation"
+            );
+            assert!(default.contains(t), "{t} is not on by default");
+        }
+        assert!(default.contains(&"pm_commit"), "git is on by default");
+        let core = names(&Selection {
+            toolsets: vec!["core".into()],
+            ..Default::default()
+        });
+        assert!(
+            core.iter().all(|n| OPERATIONS
+                .iter()
+                .any(|o| o.name == *n && o.toolset == Toolset::Core)),
+            "--toolsets core is core alone: {core:?}"
+        );
+        let ro = names(&Selection {
+            read_only: true,
+            ..Default::default()
+        });
+        assert!(ro.contains(&"pm_project_dashboard") && !ro.contains(&"pm_estimate"));
     }
 
     #[test]

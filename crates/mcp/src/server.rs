@@ -88,16 +88,17 @@ impl LazypmServer {
         name: &str,
         args: Option<serde_json::Map<String, Value>>,
     ) -> CallToolResult {
-        if !self.enabled.contains(name) {
+        let Some(tool) = self.enabled_name(name) else {
             return tool_error(
                 &not_enabled(name, self.selection_error.as_deref()),
                 "tool_not_enabled",
                 Some("name"),
             );
-        }
+        };
         let args = args.map(Value::Object).unwrap_or(Value::Null);
-        match self.service().call(name, args).await {
-            Ok(value) => {
+        match self.service().call(tool, args).await {
+            Ok(mut value) => {
+                crate::steps::only_enabled(&mut value, &self.enabled);
                 let mut result =
                     CallToolResult::success(vec![ContentBlock::text(crate::render::text(&value))]);
                 result.structured_content = Some(value);
@@ -105,11 +106,19 @@ impl LazypmServer {
             }
             Err(e) => {
                 if matches!(e, ServiceError::Store(_)) {
-                    tracing::error!(tool = name, error = %e, "store failure");
+                    tracing::error!(tool, error = %e, "store failure");
                 }
                 tool_error(&e.to_string(), e.code(), e.field())
             }
         }
+    }
+
+    /// The enabled tool a call names, by its name or by an alias the
+    /// service knows (`pm_estimate_issue` runs `pm_estimate`).
+    fn enabled_name(&self, name: &str) -> Option<&'static str> {
+        self.enabled.get(name).copied().or_else(|| {
+            lazypm_service::canonical_tool_name(name).filter(|c| self.enabled.contains(c))
+        })
     }
 
     async fn text_of(&self, tool: &str, args: Value) -> Result<String, McpError> {
@@ -127,12 +136,22 @@ impl LazypmServer {
 }
 
 fn not_enabled(name: &str, selection_error: Option<&str>) -> String {
-    match lazypm_service::OPERATIONS.iter().find(|o| o.name == name) {
-        Some(op) => format!(
-            "{name} is not enabled on this server: it is in the {} toolset; restart lazypm mcp with --toolsets {} (or --tools {name}); pm_docs lists the toolsets",
-            op.toolset.as_str(),
-            op.toolset.as_str()
-        ),
+    let op = lazypm_service::canonical_tool_name(name)
+        .and_then(|c| lazypm_service::OPERATIONS.iter().find(|o| o.name == c));
+    match op {
+        Some(op) => {
+            let called = if op.name == name {
+                name.to_string()
+            } else {
+                format!("{name} ({})", op.name)
+            };
+            format!(
+                "{called} is not enabled on this server: it is in the {} toolset; restart lazypm mcp with --toolsets {} (or --tools {}); pm_docs lists the toolsets",
+                op.toolset.as_str(),
+                op.toolset.as_str(),
+                op.name
+            )
+        }
         None => match selection_error {
             Some(e) => {
                 format!("this server's tool selection is invalid ({e}); fix the lazypm mcp flags")

@@ -20,6 +20,18 @@ const REMINDER: &str = include_str!("../../docs/reminder.md");
 /// Toolsets an MCP server exposes when none are named.
 pub const DEFAULT_TOOLSETS: &[Toolset] = &[Toolset::Core, Toolset::Git];
 
+/// Single tools from other toolsets an MCP server adds to [`DEFAULT_TOOLSETS`]
+/// when no toolsets are named: the rest of the daily loop (the original
+/// system's everyday examples use them).
+pub const DEFAULT_TOOLS: &[&str] = &[
+    "pm_project_dashboard",
+    "pm_refine_issue",
+    "pm_estimate",
+    "pm_request_review",
+    "pm_blocked_issues",
+    "pm_daily_standup",
+];
+
 /// A part of the system guide.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -98,8 +110,13 @@ fn toolsets_text() -> String {
     let defaults: Vec<&str> = DEFAULT_TOOLSETS.iter().map(|t| t.as_str()).collect();
     let _ = writeln!(
         out,
-        "Tools come in toolsets. The MCP server exposes `{}` by default. Enable more with:\n",
-        defaults.join(",")
+        "Tools come in toolsets. With no flags the MCP server exposes `{}` and, from other toolsets, {}. Naming toolsets replaces that default (`--toolsets core` is core alone). Enable more with:\n",
+        defaults.join(","),
+        DEFAULT_TOOLS
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     out.push_str(
         "- `lazypm mcp --toolsets core,planning` picks toolsets; `--toolsets all` exposes every tool\n\
@@ -121,7 +138,12 @@ fn toolsets_text() -> String {
             }
         );
         for o in OPERATIONS.iter().filter(|o| o.toolset == *t) {
-            let _ = writeln!(out, "- `{}`: {}", o.name, o.description);
+            let default = if !DEFAULT_TOOLSETS.contains(t) && DEFAULT_TOOLS.contains(&o.name) {
+                " (on by default)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "- `{}`{default}: {}", o.name, o.description);
         }
     }
     out
