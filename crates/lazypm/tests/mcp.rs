@@ -76,24 +76,25 @@ async fn ok(c: &Client, name: &str, args: Value) -> Value {
     let r = call(c, name, args).await;
     assert_ne!(r.is_error, Some(true), "{name} failed: {:?}", r.content);
     let v = r.structured_content.clone().expect("structured content");
-    // The text copy says the same as the structured content: the JSON itself,
-    // or for lists a table with a line per row.
+    // The text copy is written for a model: lines, not a second copy of the
+    // JSON; no nulls; every next step as a `next:` line at the end.
     let text = r.content[0].as_text().map(|t| t.text.clone()).unwrap();
-    match serde_json::from_str::<Value>(&text) {
-        Ok(parsed) => assert_eq!(parsed, v),
-        Err(_) => {
-            let rows = v
-                .as_object()
-                .unwrap()
-                .values()
-                .find_map(Value::as_array)
-                .unwrap();
-            assert_eq!(
-                text.lines().count(),
-                rows.len() + 1 + v.as_object().unwrap().len() - 1,
-                "{text}"
-            );
-        }
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "{name}: the text is JSON: {text}"
+    );
+    for null in ["=null", ": null", "[]", "{}"] {
+        assert!(!text.contains(null), "{name}: the text has {null}: {text}");
+    }
+    assert!(
+        text.len() <= v.to_string().len() + 64,
+        "{name}: the text is longer than the JSON: {text}"
+    );
+    for step in next_steps(&v) {
+        assert!(
+            text.contains(&format!("next: {step}")),
+            "{name}: the text lacks the step {step}: {text}"
+        );
     }
     v
 }
@@ -117,8 +118,26 @@ fn next_steps(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn tokens(v: &impl serde::Serialize) -> usize {
-    serde_json::to_string(v).unwrap().len() / 4
+/// cl100k tokens of what a model sees of each tool: name, description and
+/// input schema (as JSON).
+fn model_tokens(tools: &[Tool]) -> Vec<(String, usize)> {
+    static BPE: std::sync::OnceLock<tiktoken_rs::CoreBPE> = std::sync::OnceLock::new();
+    let bpe = BPE.get_or_init(|| tiktoken_rs::cl100k_base().unwrap());
+    tools
+        .iter()
+        .map(|t| {
+            let seen = format!(
+                "{}\n{}\n{}",
+                t.name,
+                t.description.as_deref().unwrap_or_default(),
+                serde_json::to_string(&t.input_schema).unwrap()
+            );
+            (
+                t.name.to_string(),
+                bpe.encode_with_special_tokens(&seen).len(),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -188,12 +207,16 @@ async fn the_daily_loop_over_mcp() {
         true
     );
 
-    // Every next step names a tool that exists in the full table.
+    // Every next step names a tool of this server, or says how to enable it.
     let all: BTreeSet<&str> = lazypm_names();
     assert!(!steps.is_empty());
     for s in &steps {
         let tool = s.split([':', ' ']).next().unwrap();
         assert!(all.contains(tool), "next step names an unknown tool: {s}");
+        assert!(
+            names.contains(tool) || s.starts_with(&format!("{tool} (enable with --toolsets ")),
+            "next step names a tool this server does not list: {s}"
+        );
     }
     assert!(names.contains("pm_get_issue"));
 
@@ -382,29 +405,77 @@ async fn toolsets_select_tools_and_the_budget_holds() {
         "{blocked}"
     );
     assert!(core_names.contains("pm_commit") && core_names.contains("pm_sync_commits"));
-    // Budgets (bytes / 4). The default is core,git: 28 tools, each with its three
-    // hints and an output schema, do not fit 4k, so the default's budget is
-    // 5.4k and core alone keeps the 4k one (`--toolsets core` for tight clients).
-    let core_tokens = tokens(&core);
-    assert!(
-        core_tokens <= 5400,
-        "default tools/list is {core_tokens} tokens"
-    );
+    for t in [
+        "pm_project_dashboard",
+        "pm_refine_issue",
+        "pm_estimate",
+        "pm_request_review",
+        "pm_blocked_issues",
+        "pm_daily_standup",
+    ] {
+        assert!(core_names.contains(t), "{t} is on by default");
+    }
+    // Budgets in cl100k tokens of what the model sees of each tool: its
+    // name, description and input schema.
+    let per_tool = model_tokens(&core);
+    let core_tokens: usize = per_tool.iter().map(|(_, n)| n).sum();
+    let mut table = per_tool.clone();
+    table.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    println!("default tools, cl100k tokens (name + description + input schema):");
+    for (name, n) in &table {
+        println!("  {n:>5}  {name}");
+    }
     let only_core = connect(&e, None, &["--toolsets", "core"]).await;
-    let only_core_tokens = tokens(&only_core.list_all_tools().await.unwrap());
+    let only_core_list = only_core.list_all_tools().await.unwrap();
     assert!(
-        only_core_tokens <= 4000,
-        "core tools/list is {only_core_tokens} tokens"
+        only_core_list.len() < core.len()
+            && !only_core_list
+                .iter()
+                .any(|t| t.name == "pm_commit" || t.name == "pm_project_dashboard"),
+        "--toolsets core is core alone"
     );
-    println!("tools/list --toolsets core: {only_core_tokens} tokens");
+    let only_core_tokens: usize = model_tokens(&only_core_list).iter().map(|(_, n)| n).sum();
+    // An alias runs its tool where the tool is enabled, and names it where it is not.
+    let est = json!({"issue_key": "APP-1", "effort": "2h"});
+    let refused = err(&only_core, "pm_estimate_issue", est.clone()).await;
+    let says = refused["message"].as_str().unwrap();
+    assert!(
+        says.contains("pm_estimate") && says.contains("--toolsets planning"),
+        "{says}"
+    );
+    ok(
+        &default,
+        "pm_create_issue",
+        json!({"type": "chore", "title": "Sized"}),
+    )
+    .await;
+    let sized = ok(&default, "pm_estimate_issue", est).await;
+    assert!(sized.to_string().contains("APP-1"), "{sized}");
+    // Steps name this server's tools, or say how to enable theirs.
+    let dash = ok(&default, "pm_project_dashboard", json!({})).await;
+    let started = ok(&only_core, "pm_start_work", json!({"issue_key": "APP-1"})).await;
+    let core_only: BTreeSet<String> = only_core_list.iter().map(|t| t.name.to_string()).collect();
+    for (server, steps) in [
+        (&core_names, next_steps(&dash)),
+        (&core_only, next_steps(&started)),
+    ] {
+        assert!(!steps.is_empty());
+        for s in steps {
+            let tool = s.split([':', ' ']).next().unwrap();
+            assert!(
+                server.contains(tool) || s.starts_with(&format!("{tool} (enable with --toolsets ")),
+                "a step names a tool this server does not list: {s}"
+            );
+        }
+    }
 
     let all = connect(&e, None, &["--toolsets", "all"]).await;
     let every = all.list_all_tools().await.unwrap();
-    let all_tokens = tokens(&every);
-    assert!(all_tokens <= 14000, "all tools are {all_tokens} tokens");
+    let all_tokens: usize = model_tokens(&every).iter().map(|(_, n)| n).sum();
     println!(
-        "tools/list: default {} tools, {core_tokens} tokens; all {} tools, {all_tokens} tokens",
+        "tools (cl100k): default {} tools, {core_tokens} tokens; core {} tools, {only_core_tokens} tokens; all {} tools, {all_tokens} tokens",
         core.len(),
+        only_core_list.len(),
         every.len()
     );
 
@@ -470,6 +541,16 @@ async fn toolsets_select_tools_and_the_budget_holds() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected all or any of core"));
+
+    // The budgets last, so every other check above has run when they fail.
+    assert!(
+        core_tokens <= 4000,
+        "the default tools are {core_tokens} cl100k tokens, over 4,000"
+    );
+    assert!(
+        all_tokens <= 9000,
+        "all tools are {all_tokens} cl100k tokens, over 9,000"
+    );
 }
 
 #[tokio::test]
@@ -623,4 +704,126 @@ async fn call_with<S: rmcp::Service<RoleClient>>(
     c.call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(map))
         .await
         .unwrap()
+}
+
+/// The server over raw stdio, the way a broken or careless client talks to
+/// it: every line gets an answer, and the server keeps serving.
+#[test]
+fn raw_stdio_answers_bad_lines_and_keeps_serving() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let e = env();
+    let mut child = std::process::Command::new(bin())
+        .current_dir(&e.project)
+        .env("LAZYPM_DATA_DIR", &e.data)
+        .env_remove("LAZYPM_TOOLSETS")
+        .env_remove("LAZYPM_PROJECT")
+        .arg("mcp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+                panic!("the server wrote a line that is not JSON ({e}): {line}")
+            });
+            if tx.send(v).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |what: &str| -> Value {
+        rx.recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no answer to {what}"))
+    };
+    fn write_line(stdin: &mut std::process::ChildStdin, bytes: &[u8]) {
+        stdin.write_all(bytes).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+    let mut send = |bytes: &[u8]| write_line(&mut stdin, bytes);
+
+    send(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#);
+    let init = next("initialize");
+    assert_eq!(init["id"], 1);
+    assert_eq!(init["result"]["serverInfo"]["name"], "lazypm");
+    send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+
+    // Not JSON, not UTF-8, over 4 MiB: parse errors with id null.
+    let mut oversized = vec![b'x'; 4 * 1024 * 1024 + 16];
+    oversized[0] = b'"';
+    for (line, says) in [
+        (b"{this is not json".to_vec(), "not JSON"),
+        (
+            b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"x\":\"\xff\xfe\"}".to_vec(),
+            "UTF-8",
+        ),
+        (oversized, "MiB"),
+    ] {
+        send(&line);
+        let a = next(says);
+        assert_eq!(a["jsonrpc"], "2.0", "{a}");
+        assert_eq!(a["id"], Value::Null, "{a}");
+        assert_eq!(a["error"]["code"], -32700, "{a}");
+        let message = a["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{says}: {message}");
+    }
+
+    // tools/call without a name, with a blank name, with arguments that are not an object.
+    for (id, line, says) in [
+        (
+            2,
+            r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"arguments":{}}}"#,
+            "name",
+        ),
+        (
+            3,
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":" ","arguments":{}}}"#,
+            "name",
+        ),
+        (
+            4,
+            r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"pm_status","arguments":[1,2]}}"#,
+            "arguments",
+        ),
+        (
+            5,
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"pm_status","arguments":"{}"}}"#,
+            "arguments",
+        ),
+    ] {
+        send(line.as_bytes());
+        let a = next(line);
+        assert_eq!(a["id"], id, "{a}");
+        assert_eq!(a["error"]["code"], -32602, "{a}");
+        assert!(
+            a["error"]["message"].as_str().unwrap().contains(says),
+            "{a}"
+        );
+    }
+
+    // Still serving: a valid call gets its result.
+    send(br#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"pm_status","arguments":{}}}"#);
+    let a = next("a valid tools/call");
+    assert_eq!(a["id"], 6, "{a}");
+    assert_eq!(a["result"]["structuredContent"]["project"], "APP", "{a}");
+    assert_ne!(a["result"]["isError"], true, "{a}");
+    send(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#);
+    assert_eq!(next("ping")["id"], 7);
+
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the server ends cleanly when stdin closes: {status}"
+    );
+    reader.join().unwrap();
 }
