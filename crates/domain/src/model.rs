@@ -36,6 +36,10 @@ pub struct ProjectMetadata {
     pub vcs: Option<Vcs>,
     /// When true, `pm_complete_issue` waits for an approved review.
     pub require_review: bool,
+    /// Whether `pm_start_work` makes the issue's branch in a git repository
+    /// (absent: yes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_branch: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mcp: Option<Value>,
 }

@@ -228,6 +228,7 @@ async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
         path: dir.display().to_string(),
         description: None,
         require_review: None,
+        auto_branch: None,
     })
     .await?;
     let bar = ProgressBar::new(size as u64).with_message(format!("seeding {size} issues"));
@@ -393,7 +394,7 @@ async fn measure(
         let status = [Status::Proposed, Status::InProgress, Status::Done][i % 3];
         async move {
             svc.pm_list_issues(ListIssuesInput {
-                status: Some(OneOrMany::One(status)),
+                status: Some(OneOrMany::One(StatusFilter::Is(status))),
                 limit: Some(50),
                 ..Default::default()
             })

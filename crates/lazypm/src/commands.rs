@@ -139,11 +139,16 @@ pub struct StartArgs {
     /// Take the issue over from its current owner.
     #[arg(long)]
     pub take_over: bool,
-    /// Also create (or switch to) the issue's git branch.
-    #[arg(long)]
+    /// Require the issue's git branch: fail when it cannot be made. By
+    /// default the branch is made when the project is a git repository
+    /// (project setting auto_branch), and the start says why when it is not.
+    #[arg(long, conflicts_with = "no_branch")]
     pub branch: bool,
-    /// With --branch: the branch to start from (default: the project's default branch).
-    #[arg(long, requires = "branch", value_name = "BRANCH")]
+    /// Start without making or switching to the issue's branch.
+    #[arg(long)]
+    pub no_branch: bool,
+    /// The branch to start a new issue branch from (default: the project's default branch).
+    #[arg(long, conflicts_with = "no_branch", value_name = "BRANCH")]
     pub base: Option<String>,
     #[command(flatten)]
     pub changes: crate::gitcmd::Changes,
@@ -354,6 +359,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     name: a.name,
                     description: a.description,
                     require_review: a.require_review.then_some(true),
+                    auto_branch: None,
                 })
                 .await?;
             print(json, &out, |o| {
@@ -440,14 +446,21 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
                     validate_dependencies: Some(!a.no_validate),
                     take_over: Some(a.take_over),
                     notes: None,
-                    create_branch: Some(a.branch),
+                    create_branch: if a.branch {
+                        Some(true)
+                    } else if a.no_branch {
+                        Some(false)
+                    } else {
+                        None
+                    },
                     base_branch: a.base,
                     uncommitted: a.changes.uncommitted(),
                 })
                 .await?;
             print(json, &out, |o| {
-                if let Some(b) = &o.branch {
-                    crate::gitcmd::print_branch(b);
+                match &o.branch {
+                    Some(b) => show!("Branch {b}: {}", o.branch_note),
+                    None => show!("{}", o.branch_note),
                 }
                 if o.started {
                     show!(

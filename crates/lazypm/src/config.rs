@@ -106,7 +106,19 @@ impl Settings {
             None => format!("sqlite://{}", dir.join("lazypm.db").display()),
         };
         let store = lazypm_store::open(&url).await?;
+        // git must never stage, commit or stash the store itself.
+        let cwd = std::env::current_dir().ok();
+        let absolute = |p: std::path::PathBuf| match &cwd {
+            Some(c) if p.is_relative() => c.join(p),
+            _ => p,
+        };
+        let mut store_paths = vec![absolute(dir.clone())];
+        if let Ok(lazypm_store::Location::Sqlite { path, .. }) = lazypm_store::Location::parse(&url)
+        {
+            store_paths.push(absolute(path));
+        }
         let ctx = Context {
+            store_paths,
             actor: self.actor(),
             project: self.project.clone(),
             cwd: std::env::current_dir().ok(),

@@ -44,7 +44,7 @@ pub enum GitCommand {
         /// The commit message (lazypm adds `[pm KEY]` and the `PM: KEY` trailer).
         #[arg(short, long)]
         message: String,
-        /// Stage every change, new files included.
+        /// Stage every change, new files included (also what happens when no file is named).
         #[arg(short, long)]
         all: bool,
         /// Time spent, logged with the commit (45m, 2h).
@@ -199,7 +199,7 @@ pub async fn run(svc: &Service, command: GitCommand, json: bool) -> anyhow::Resu
                     issue_key: key,
                     message,
                     files: (!files.is_empty()).then_some(OneOrMany::Many(files)),
-                    all: Some(all),
+                    all: all.then_some(true),
                     time_spent: time,
                 })
                 .await?;

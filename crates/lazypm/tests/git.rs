@@ -217,9 +217,12 @@ async fn an_agent_works_an_issue_end_to_end_over_mcp() {
     )
     .await;
     assert_eq!(started["issue"]["status"], "in_progress");
-    let branch = started["branch"]["branch"].as_str().unwrap().to_string();
+    let branch = started["branch"].as_str().unwrap().to_string();
     assert_eq!(branch, "fix/app-1-crash-on-empty-config-rm-rf");
-    assert_eq!(started["branch"]["started_from"], "origin/main");
+    assert_eq!(
+        started["branch_note"],
+        format!("created {branch} from origin/main")
+    );
     assert_eq!(git(&w.app(), &["branch", "--show-current"]), branch);
 
     for (i, msg) in [
@@ -378,7 +381,7 @@ fn hooks_add_the_trailer_link_the_commit_and_keep_the_existing_hook() {
 
     w.json(&["issue", "create", "--title", "Add a --verbose flag"]);
     let started = w.json(&["start", "APP-1", "--branch"]);
-    let branch = started["branch"]["branch"].as_str().unwrap().to_string();
+    let branch = started["branch"].as_str().unwrap().to_string();
 
     std::fs::write(w.app().join("cli.rs"), "// verbose\n").unwrap();
     git(&w.app(), &["add", "cli.rs"]);

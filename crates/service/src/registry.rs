@@ -179,7 +179,7 @@ operations! {
     pm_list_projects(ListProjectsInput) -> ListProjectsOutput, Core, [true, false, true],
         "Registered projects, marking the current one (used when project_id is omitted).";
     pm_list_issues(ListIssuesInput) -> ListIssuesOutput, Core, [true, false, true],
-        "List issues by status, priority, type, module, owner, label, sprint or parent; sorted; paged (limit/cursor); `fields` picks columns.";
+        "List issues by any field, sorted and paged (limit/cursor); `fields` picks columns.";
     pm_get_issue(GetIssueInput) -> IssueDetailOutput, Core, [true, false, true],
         "One issue in full: spec, tasks, work logs, comments, dependencies, whether it is ready. Read before starting work.";
     pm_search_issues(SearchIssuesInput) -> SearchIssuesOutput, Core, [true, false, true],
@@ -193,9 +193,9 @@ operations! {
     pm_update_issue(UpdateIssueInput) -> IssueOutput, Core, [false, false, true],
         "Change an issue's fields (not status). Pass the version you read to refuse stale writes; archived: true archives done work.";
     pm_start_work(StartWorkInput) -> StartWorkOutput, Core, [false, false, true],
-        "Start an issue: takes it atomically and moves it to in_progress. Refused while an open issue blocks it.";
+        "Start an issue: take it atomically, move it to in_progress, switch to its git branch. Refused while an open issue blocks it.";
     pm_log_work(LogWorkInput) -> LogWorkOutput, Core, [false, false, false],
-        "Record work: activity, summary, time spent (30m, 2h30m, 1.5d), artifacts, commits, decisions, blockers.";
+        "Record work on an issue: what, how long, files, commits, decisions, blockers.";
     pm_update_status(UpdateStatusInput) -> IssueOutput, Core, [false, false, false],
         "Move an issue through the workflow; blocked needs blocker_reason; an illegal move lists the allowed next states.";
     pm_complete_issue(CompleteIssueInput) -> CompleteIssueOutput, Core, [false, false, false],
@@ -215,7 +215,7 @@ operations! {
     pm_switch_branch(SwitchBranchInput) -> SwitchBranchOutput, Git, [false, false, true],
         "Switch to an issue's branch or a named branch; uncommitted changes are refused unless carried or stashed.";
     pm_commit(CommitInput) -> CommitOutput, Git, [false, false, false],
-        "Stage files (or all) and commit as `[pm KEY] msg` with a `PM: KEY` trailer; logged on the issue.";
+        "Commit every change (or files) as `[pm KEY] type: msg` with a `PM: KEY` trailer; logged on the issue.";
     pm_push_branch(PushBranchInput) -> PushBranchOutput, Git, [false, false, false],
         "Push the issue's branch; create_pr opens a pull request via gh, else returns a compare URL and ready body.";
     pm_stash_work(StashWorkInput) -> StashWorkOutput, Git, [false, false, false],
@@ -239,9 +239,9 @@ operations! {
     pm_list_sprints(ListSprintsInput) -> ListSprintsOutput, Planning, [true, false, true],
         "Sprints with their issues and progress (done count, story points).";
     pm_refine_issue(RefineIssueInput) -> RefineIssueOutput, Planning, [false, false, false],
-        "Grow an issue's spec by aspect: requirements (description), technical, acceptance, risks (one per line), dependencies (keys of blocking issues).";
+        "Grow an issue's spec by aspect (requirements, technical, acceptance, risks, dependencies); with only issue_key, review what is missing.";
     pm_estimate(EstimateInput) -> EstimateOutput, Planning, [false, false, false],
-        "Estimate an issue: effort (4h, 3d, range 2-3d), complexity, confidence, story points, reasoning, risks. The previous estimate goes to estimate_history.";
+        "Estimate an issue's effort, complexity and risks, with reasoning; the previous estimate goes to estimate_history.";
     pm_add_acceptance_criteria(AddAcceptanceCriteriaInput) -> AddAcceptanceCriteriaOutput, Planning, [false, false, true],
         "Append acceptance criteria to an issue; ones it already has are skipped.";
     pm_assign_issue(AssignIssueInput) -> IssueOutput, Planning, [false, false, true],
@@ -265,11 +265,11 @@ operations! {
     pm_workflow_status(WorkflowStatusInput) -> WorkflowStatusOutput, Execution, [true, false, true],
         "The board: issues per status in workflow order with counts, WIP per owner, and a markdown rendering. Filter by owner.";
     pm_project_dashboard(ProjectDashboardInput) -> ProjectDashboardOutput, Analytics, [true, false, true],
-        "pm_status plus flow over a timeframe (7d, 2w, 1m, 3m): issues created and completed, throughput per week, cycle time, time logged, health.";
+        "pm_status plus flow over a timeframe: created, completed, weekly throughput, cycle time, time logged.";
     pm_blocked_issues(BlockedIssuesInput) -> BlockedIssuesOutput, Analytics, [true, false, true],
         "Blocked issues and issues waiting on open dependencies, with what would unblock them.";
     pm_daily_standup(DailyStandupInput) -> DailyStandupOutput, Reports, [true, false, true],
-        "Stand-up: what was completed and worked on since yesterday, what is in progress, what is blocked (markdown, text or structured).";
+        "Stand-up since yesterday: completed, worked on, in progress, in review, blocked.";
     pm_init_project(InitProjectInput) -> ProjectOutput, Admin, [false, false, true],
         "Register the project in a directory, detecting its git root, remote, default branch and submodules. Returns the existing project when the path is registered.";
     pm_register_project(RegisterProjectInput) -> ProjectOutput, Admin, [false, false, true],

@@ -48,7 +48,7 @@ pub enum DocsTopic {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsInput {
-    /// overview (default), workflow, toolsets, fields, time or all.
+    /// Default overview.
     pub topic: Option<DocsTopic>,
 }
 

@@ -23,6 +23,8 @@ pub struct InitProjectInput {
     pub description: Option<String>,
     /// Require an approved review before issues can be completed.
     pub require_review: Option<bool>,
+    /// Whether pm_start_work makes the issue's git branch (default true).
+    pub auto_branch: Option<bool>,
 }
 
 /// Register a project with explicit settings (no detection).
@@ -36,6 +38,8 @@ pub struct RegisterProjectInput {
     pub path: String,
     pub description: Option<String>,
     pub require_review: Option<bool>,
+    /// Whether pm_start_work makes the issue's git branch (default true).
+    pub auto_branch: Option<bool>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -168,6 +172,7 @@ impl Service {
                 .map(|d| bounded("description", d, 2000))
                 .transpose()?,
             require_review: input.require_review.unwrap_or(false),
+            auto_branch: input.auto_branch,
             ..Default::default()
         };
         if root.join(".git").exists() {
@@ -195,6 +200,7 @@ impl Service {
                 .map(|d| bounded("description", d, 2000))
                 .transpose()?,
             require_review: input.require_review.unwrap_or(false),
+            auto_branch: input.auto_branch,
             ..Default::default()
         };
         self.register(key, name, path, metadata, Some("project_id"))

@@ -20,7 +20,7 @@ pub struct MyQueueInput {
     pub owner: Option<String>,
     /// Also list ready issues nobody owns yet.
     pub include_unassigned: Option<bool>,
-    /// Order: urgency (default: the score below), priority, updated or created (newest first).
+    /// Default urgency.
     pub sort: Option<QueueSort>,
     /// 1–200, default 20.
     pub limit: Option<u32>,
@@ -189,10 +189,10 @@ impl Service {
             QueueSort::Urgency => {}
             QueueSort::Priority => ranked.sort_by_key(|(c, _)| c.issue.priority),
             QueueSort::Updated => {
-                ranked.sort_by(|a, b| b.0.issue.updated_at.cmp(&a.0.issue.updated_at))
+                ranked.sort_by_key(|(c, _)| std::cmp::Reverse(c.issue.updated_at))
             }
             QueueSort::Created => {
-                ranked.sort_by(|a, b| b.0.issue.created_at.cmp(&a.0.issue.created_at))
+                ranked.sort_by_key(|(c, _)| std::cmp::Reverse(c.issue.created_at))
             }
         }
         let items = ranked

@@ -100,9 +100,9 @@ pub enum ReportFormat {
 #[serde(deny_unknown_fields)]
 pub struct DailyStandupInput {
     pub project_id: Option<String>,
-    /// `markdown` (default), `text`, or `structured` (no rendered report).
+    /// Default markdown.
     pub format: Option<ReportFormat>,
-    /// How far back "yesterday" reaches, in hours (1–168, default 24).
+    /// Hours back, default 24.
     pub since_hours: Option<u32>,
     /// Only this person's or agent's work.
     pub owner: Option<String>,

@@ -80,8 +80,11 @@ async fn start_work_creates_the_branch_and_a_refused_start_creates_none() {
     assert_eq!(out["started"], true, "{out}");
     assert_eq!(out["issue"]["status"], "in_progress");
     assert_eq!(out["issue"]["owner"], "alice");
-    assert_eq!(out["branch"]["created"], true);
-    assert_eq!(out["branch"]["started_from"], "origin/main");
+    assert_eq!(out["branch"], branch);
+    assert_eq!(
+        out["branch_note"],
+        format!("created {branch} from origin/main")
+    );
     assert_eq!(branch_of(&work), branch);
     let stored = get(&fx.svc, &key).await;
     assert_eq!(stored["issue"]["branch"], branch);
@@ -228,8 +231,7 @@ async fn start_work_makes_or_switches_to_the_branch_by_default_and_says_so() {
         format!("created {branch} from origin/main"),
         "{out}"
     );
-    assert_eq!(out["branch"]["branch"], branch);
-    assert_eq!(out["branch"]["created"], true);
+    assert_eq!(out["branch"], branch);
     assert_eq!(branch_of(&work), branch);
     let stored = get(&fx.svc, &key).await;
     assert_eq!(stored["issue"]["branch"], branch);
@@ -250,7 +252,7 @@ async fn start_work_makes_or_switches_to_the_branch_by_default_and_says_so() {
     git(&work, &["switch", "--quiet", "main"]);
     let out = ok(&fx.svc, "pm_start_work", json!({"issue_key": key})).await;
     assert_eq!(out["branch_note"], format!("switched to {branch}"), "{out}");
-    assert_eq!(out["branch"]["created"], false);
+    assert_eq!(out["branch"], branch);
     assert_eq!(branch_of(&work), branch);
 
     // create_branch: false opts out for the call.
@@ -439,7 +441,6 @@ async fn an_automatic_start_without_origin_branches_from_the_local_default() {
         "created feat/app-1-add-login-page from main; no remote named origin, so main was not updated first; the branch starts from the local main",
         "{out}"
     );
-    assert_eq!(out["branch"]["started_from"], "main");
     assert_eq!(branch_of(&work), "feat/app-1-add-login-page");
 }
 

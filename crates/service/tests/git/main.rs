@@ -236,7 +236,7 @@ async fn start_with_branch(svc: &Service, key: &str) -> String {
         json!({"issue_key": key, "create_branch": true}),
     )
     .await;
-    out["branch"]["branch"].as_str().unwrap().to_string()
+    out["branch"].as_str().unwrap().to_string()
 }
 
 /// Writes `file` in `dir` and commits every change with pm_commit; returns the sha.

@@ -53,6 +53,7 @@ async fn only_done_issues_are_archived_and_read_back() {
         json!({"issue_key": also, "archive": true}),
     )
     .await;
+    assert_eq!(c["completed"], true);
     assert_eq!(get(&svc, &also).await["issue"]["archived"], true);
 
     let live = ok(&svc, "pm_list_issues", json!({})).await;

@@ -200,6 +200,7 @@ async fn reviving_a_canceled_issue_clears_completed_at() {
     let (_dir, svc) = setup_project().await;
     let key = create(&svc, "Cancel me", json!({})).await;
     let c = set_status(&svc, &key, "canceled").await;
+    assert_eq!(c["issue"]["status"], "canceled");
     assert!(get(&svc, &key).await["issue"]["completed_at"].is_string());
     let p = set_status(&svc, &key, "proposed").await;
     assert_eq!(p["issue"]["status"], "proposed");

@@ -19,7 +19,7 @@ pub struct CreateBranchInput {
     /// Default: the default branch, updated from the remote.
     pub base_branch: Option<String>,
     pub remote: Option<String>,
-    /// Uncommitted changes: refuse (default), carry or stash.
+    /// Default refuse.
     pub uncommitted: Option<Uncommitted>,
 }
 
@@ -29,7 +29,7 @@ pub struct SwitchBranchInput {
     pub issue_key: Option<String>,
     pub branch: Option<String>,
     pub project_id: Option<String>,
-    /// Refuse (default), carry or stash.
+    /// Default refuse.
     pub uncommitted: Option<Uncommitted>,
 }
 

@@ -19,7 +19,7 @@ use crate::{Result, Service};
 #[serde(deny_unknown_fields)]
 pub struct SyncCommitsInput {
     pub project_id: Option<String>,
-    /// Commits scanned, newest first: default 2000, at most 50000.
+    /// Default 2000.
     pub limit: Option<u32>,
 }
 

@@ -37,7 +37,7 @@ pub struct CreateIssueInput {
     pub technical_approach: Option<String>,
     /// Keys of issues this one depends on: each is linked as blocking it.
     pub dependencies: Option<Vec<String>>,
-    /// Effort: `2h`, `3d`, `1.5w` or a range `1-2d` (midpoint hours).
+    /// Like `2h`, `3d` or `1-2d`.
     pub estimated_effort: Option<String>,
     pub estimate_hours: Option<f64>,
     pub story_points: Option<i64>,

@@ -1,8 +1,8 @@
 //! Input checks shared by the operations: text limits, [`OneOrMany`], optional
 //! texts and names, effort hours and story points.
 
-use lazypm_domain::parse_duration;
 use lazypm_domain::text::bounded;
+use lazypm_domain::{Status, parse_duration};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
@@ -88,5 +88,57 @@ pub(crate) fn check_points(field: &str, p: Option<i64>) -> Result<Option<i64>> {
             Err(ServiceError::invalid(field, "must be between 0 and 1000"))
         }
         other => Ok(other),
+    }
+}
+
+/// A status filter: one status, or `open` for every status not done or canceled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Open,
+    Is(Status),
+}
+
+impl StatusFilter {
+    /// The statuses a list of filters stands for, each once, in workflow order.
+    pub fn expand(filters: Vec<StatusFilter>) -> Vec<Status> {
+        Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| {
+                filters.iter().any(|f| match f {
+                    StatusFilter::Open => !s.is_closed(),
+                    StatusFilter::Is(x) => x == s,
+                })
+            })
+            .collect()
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim().eq_ignore_ascii_case("open") {
+            return Ok(StatusFilter::Open);
+        }
+        text.parse::<Status>().map(StatusFilter::Is).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "{}, or open (every status not done or canceled)",
+                e.message
+            ))
+        })
+    }
+}
+
+impl JsonSchema for StatusFilter {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatusFilter".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut values: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        values.push("open");
+        schemars::json_schema!({ "type": "string", "enum": values })
+    }
+    fn inline_schema() -> bool {
+        true
     }
 }

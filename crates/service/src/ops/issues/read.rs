@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::input::OneOrMany;
+use super::input::{OneOrMany, StatusFilter};
 use crate::ops::{check_limit, load_detail, load_issue};
 use crate::{Result, Service, ServiceError, fields};
 
@@ -46,8 +46,8 @@ pub struct IssueDetailOutput {
 #[serde(deny_unknown_fields)]
 pub struct ListIssuesInput {
     pub project_id: Option<String>,
-    /// One status or several.
-    pub status: Option<OneOrMany<Status>>,
+    /// One status or several; `open` is every status not done or canceled.
+    pub status: Option<OneOrMany<StatusFilter>>,
     pub priority: Option<OneOrMany<Priority>>,
     #[serde(rename = "type")]
     pub issue_type: Option<OneOrMany<IssueType>>,
@@ -60,15 +60,14 @@ pub struct ListIssuesInput {
     pub sprint: Option<String>,
     /// Parent issue key: list its children.
     pub parent: Option<String>,
-    /// Default priority (P1 first); updated/created: newest first.
+    /// Default priority.
     pub sort: Option<SortField>,
-    /// `desc` reverses the sort's natural order.
     pub order: Option<SortOrder>,
     /// Rows per page, 1–200, default 50.
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Fields of each row; default key, title, type, status, priority, owner, updated_at.
+    /// Columns of each row.
     pub fields: Option<Vec<String>>,
 }
 
@@ -87,7 +86,8 @@ pub struct SearchIssuesInput {
     /// Words to find in titles, specs and comments (alias: q).
     #[serde(alias = "q")]
     pub query: String,
-    pub status: Option<OneOrMany<Status>>,
+    /// One status or several, or `open`.
+    pub status: Option<OneOrMany<StatusFilter>>,
     pub include_archived: Option<bool>,
     /// 1–200, default 20.
     pub limit: Option<u32>,
@@ -207,7 +207,10 @@ impl Service {
         };
         let q = IssueQuery {
             project_id: project.id,
-            statuses: input.status.map(OneOrMany::into_vec).unwrap_or_default(),
+            statuses: input
+                .status
+                .map(|s| StatusFilter::expand(s.into_vec()))
+                .unwrap_or_default(),
             priorities: input.priority.map(OneOrMany::into_vec).unwrap_or_default(),
             types: input
                 .issue_type
@@ -249,7 +252,10 @@ impl Service {
             .search_issues(&SearchQuery {
                 project_id: project.id,
                 text,
-                statuses: input.status.map(OneOrMany::into_vec).unwrap_or_default(),
+                statuses: input
+                    .status
+                    .map(|s| StatusFilter::expand(s.into_vec()))
+                    .unwrap_or_default(),
                 include_archived: input.include_archived.unwrap_or(false),
                 limit,
                 any_word: false,

@@ -55,7 +55,7 @@ pub struct UpdateIssueInput {
     pub complexity: Option<Option<Complexity>>,
     pub stakeholders: Option<Vec<String>>,
     pub risks: Option<Vec<String>>,
-    /// Archive (true) or unarchive; only done or canceled issues.
+    /// Only done or canceled issues.
     pub archived: Option<bool>,
     /// Not accepted here: status changes go through pm_update_status. Kept out
     /// of the schema; present only to answer a caller who tries it.

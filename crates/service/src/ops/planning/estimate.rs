@@ -25,11 +25,9 @@ pub enum Confidence {
 #[serde(deny_unknown_fields)]
 pub struct EstimateInput {
     pub issue_key: String,
-    /// Duration like `4h`, `3d` (1d = 8h), or a range like `2-3d` (midpoint).
+    /// Like `4h`, `3d` or `2-3d`.
     pub effort: String,
-    /// low, medium, high or very_high; kept when absent.
     pub complexity: Option<Complexity>,
-    /// low, medium or high.
     pub confidence: Option<Confidence>,
     /// 0–1000; kept when absent.
     pub story_points: Option<i64>,

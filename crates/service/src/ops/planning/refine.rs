@@ -28,7 +28,7 @@ pub enum RefineAspect {
 #[serde(deny_unknown_fields)]
 pub struct RefineIssueInput {
     pub issue_key: String,
-    /// requirements, technical, acceptance, risks or dependencies; omit with content to review.
+    /// Omit, with content, to review.
     pub aspect: Option<RefineAspect>,
     /// Markdown. acceptance/risks: one item per line; dependencies: issue keys.
     pub content: Option<String>,

@@ -21,7 +21,7 @@ pub struct LogWorkInput {
     #[serde(alias = "type")]
     pub activity: Activity,
     pub summary: String,
-    /// Time spent: `30m`, `2h`, `2h30m`, `1.5d` (1d = 8h).
+    /// Like `30m`, `2h30m`, `1.5d`.
     pub time_spent: Option<String>,
     pub details: Option<String>,
     /// Files touched (or one string of comma-separated files).

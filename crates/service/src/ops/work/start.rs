@@ -39,8 +39,9 @@ pub struct StartWorkOutput {
     /// False when you already owned it in progress (nothing changed).
     pub started: bool,
     /// The issue's branch, when it was created or switched to.
-    pub branch: Option<BranchOutput>,
-    /// What happened about the branch: created, switched to, or why there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// What happened about the branch: created from where, switched to, or why there is none.
     pub branch_note: String,
     pub next_steps: Vec<String>,
 }
@@ -138,17 +139,20 @@ impl Service {
         }
         w.commit().await?;
         let mut next_steps = vec![
-            format!("pm_get_issue: read the full specification of {}", issue.key),
+            format!("pm_get_issue: read {}'s spec", issue.key),
             format!("pm_log_work: record progress on {}", issue.key),
         ];
         if branch.is_some() {
             next_steps.push(format!("pm_commit: commit work on {}", issue.key));
         }
+        // The branch has its own field: the summary need not repeat it.
+        let mut summary = IssueSummary::changed(&before, &issue);
+        summary.changed.retain(|c| !c.starts_with("branch:"));
         Ok(StartWorkOutput {
             next_steps,
-            issue: IssueSummary::changed(&before, &issue),
+            issue: summary,
             started,
-            branch,
+            branch: branch.map(|b| b.branch),
             branch_note,
         })
     }

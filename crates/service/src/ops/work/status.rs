@@ -32,7 +32,7 @@ pub struct UpdateStatusInput {
 #[serde(deny_unknown_fields)]
 pub struct CompleteIssueInput {
     pub issue_key: String,
-    /// Actual effort (`5h`, `1.5d`); defaults to the time logged.
+    /// Default: the time logged.
     pub actual_time: Option<String>,
     /// What this issue taught; one text or a list.
     pub lessons_learned: Option<OneOrMany<String>>,
