@@ -5,6 +5,7 @@ pub mod changes;
 pub mod duration;
 pub mod enums;
 pub mod error;
+pub mod event_type;
 pub mod flow;
 pub mod keys;
 pub mod model;
@@ -19,6 +20,7 @@ pub use enums::{
     TaskStatus,
 };
 pub use error::DomainError;
+pub use event_type::EventType;
 pub use keys::{IssueKey, ProjectKey, TaskKey};
 pub use model::*;
 pub use workflow::{allowed_next, check_transition};

@@ -330,7 +330,7 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub actor: String,
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: crate::EventType,
     pub project: Option<String>,
     /// Key of the issue, task, project or sprint the event is about.
     pub entity: String,

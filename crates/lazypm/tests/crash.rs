@@ -92,7 +92,7 @@ fn commit_without_appending(db: &Path) -> String {
         id: id.clone(),
         at: chrono::Utc::now(),
         actor: "crash-test".into(),
-        event_type: "work_logged".into(),
+        event_type: lazypm_domain::EventType::WorkLogged,
         project: Some("CRASH".into()),
         entity: "CRASH-1".into(),
         changes: serde_json::json!({ "note": "committed, never appended" }),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lazypm_domain::Event;
+use lazypm_domain::{Event, EventType};
 use lazypm_store::{Store, Tx};
 use serde_json::Value;
 
@@ -297,7 +297,7 @@ impl Write<'_> {
     /// Records an event in this transaction.
     pub async fn record(
         &mut self,
-        event_type: &str,
+        event_type: EventType,
         project: Option<&str>,
         entity: &str,
         issue_key: Option<&str>,
@@ -307,7 +307,7 @@ impl Write<'_> {
             id: uuid::Uuid::now_v7().to_string(),
             at: self.now,
             actor: self.svc.actor().to_string(),
-            event_type: event_type.to_string(),
+            event_type,
             project: project.map(str::to_string),
             entity: entity.to_string(),
             changes,

@@ -5,6 +5,7 @@
 //! keeps it (so ranking does not offer it to others); resuming moves a paused
 //! (proposed) or blocked issue back to in_progress for that owner.
 
+use lazypm_domain::EventType;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -179,7 +180,7 @@ impl Service {
         transition(&mut w, &mut issue, Status::Proposed, Some(notes), &actor).await?;
         save(&mut w, &mut issue).await?;
         w.record(
-            "work_paused",
+            EventType::WorkPaused,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),
@@ -255,7 +256,7 @@ impl Service {
         if issue.owner.as_deref() != Some(actor.as_str()) {
             let previous = issue.owner.replace(actor.clone());
             w.record(
-                "owner_changed",
+                EventType::OwnerChanged,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),
@@ -275,7 +276,7 @@ impl Service {
         }
         save(&mut w, &mut issue).await?;
         w.record(
-            "work_resumed",
+            EventType::WorkResumed,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

@@ -1,5 +1,6 @@
 //! Links between issues. Cycles among `blocks` links are refused, naming the cycle.
 
+use lazypm_domain::EventType;
 use std::collections::{HashMap, VecDeque};
 
 use lazypm_domain::{DependencyKind, Issue};
@@ -82,9 +83,9 @@ impl Service {
         };
         if changed {
             let event = if action == LinkAction::Add {
-                "issue_linked"
+                EventType::IssueLinked
             } else {
-                "issue_unlinked"
+                EventType::IssueUnlinked
             };
             record_link(&mut w, event, &from, &to, input.kind).await?;
         }
@@ -138,7 +139,7 @@ pub(crate) async fn blocks_path(
 /// names its target, the target its source.
 pub(crate) async fn record_link(
     w: &mut Write<'_>,
-    event: &str,
+    event: EventType,
     from: &Issue,
     to: &Issue,
     kind: DependencyKind,

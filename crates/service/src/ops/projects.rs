@@ -1,5 +1,6 @@
 //! Projects and their submodules (the admin toolset).
 
+use lazypm_domain::EventType;
 use std::path::{Path, PathBuf};
 
 use lazypm_domain::text::{bounded, required, slugify};
@@ -254,7 +255,7 @@ impl Service {
         };
         project.id = w.insert_project(&project).await?;
         w.record(
-            "project_created",
+            EventType::ProjectCreated,
             Some(&project.key),
             &project.key,
             None,
@@ -329,7 +330,7 @@ impl Service {
         project.updated_at = w.now;
         w.update_project(&project).await?;
         w.record(
-            "submodule_added",
+            EventType::SubmoduleAdded,
             Some(&project.key),
             &project.key,
             None,
@@ -386,7 +387,7 @@ impl Service {
             .reassign_module(project.id, &removed.name, input.reassign_to.as_deref(), now)
             .await?;
         w.record(
-            "submodule_removed",
+            EventType::SubmoduleRemoved,
             Some(&project.key),
             &project.key,
             None,
@@ -396,7 +397,7 @@ impl Service {
         // Each moved issue's history says so.
         for key in &moved {
             w.record(
-                "issue_updated",
+                EventType::IssueUpdated,
                 Some(&project.key),
                 key,
                 Some(key),

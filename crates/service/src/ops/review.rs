@@ -2,6 +2,7 @@
 //! review only lets an issue reach done after an approval by someone other
 //! than its owner.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::clean_list;
 use lazypm_domain::{Review, ReviewRequest, Status};
 use schemars::JsonSchema;
@@ -73,7 +74,7 @@ impl Service {
         });
         save(&mut w, &mut issue).await?;
         w.record(
-            "review_requested",
+            EventType::ReviewRequested,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),
@@ -131,7 +132,7 @@ impl Service {
             comments: comments.clone(),
         });
         w.record(
-            "issue_reviewed",
+            EventType::IssueReviewed,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

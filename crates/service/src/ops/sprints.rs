@@ -1,6 +1,7 @@
 //! Sprints: time-boxed cycles of issues.
 
 use chrono::NaiveDate;
+use lazypm_domain::EventType;
 use lazypm_domain::Sprint;
 use lazypm_domain::text::required;
 use schemars::JsonSchema;
@@ -93,7 +94,7 @@ impl Service {
             created_at: w.now,
         };
         sprint.id = w.insert_sprint(project.id, &sprint).await?;
-        w.record("sprint_created", Some(&project.key), &format!("{}/{}", project.key, sprint.name), None,
+        w.record(EventType::SprintCreated, Some(&project.key), &format!("{}/{}", project.key, sprint.name), None,
             json!({ "name": sprint.name, "goal": sprint.goal, "start_date": sprint.start_date, "end_date": sprint.end_date })).await?;
         w.commit().await?;
         Ok(SprintOutput {
@@ -130,7 +131,7 @@ impl Service {
             let now = w.now;
             if w.add_to_sprint(sprint.id, issue.id, now).await? {
                 w.record(
-                    "added_to_sprint",
+                    EventType::AddedToSprint,
                     Some(&project.key),
                     &issue.key,
                     Some(&issue.key),

@@ -1,5 +1,6 @@
 //! Tasks: sub-units of an issue, each with a checklist.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::{bounded, clean_list, required};
 use lazypm_domain::{ChecklistItem, Task, TaskKey, TaskStatus, parse_duration};
 use schemars::JsonSchema;
@@ -139,7 +140,7 @@ impl Service {
         };
         task.id = w.insert_task(&task).await?;
         w.record(
-            "task_created",
+            EventType::TaskCreated,
             Some(&issue.project),
             &task.key,
             Some(&issue.key),
@@ -201,7 +202,7 @@ impl Service {
         let issue_key = task.issue_key.clone();
         let project = issue_key.split('-').next().unwrap_or_default().to_string();
         w.record(
-            "task_updated",
+            EventType::TaskUpdated,
             Some(&project),
             &task.key,
             Some(&issue_key),
@@ -294,7 +295,7 @@ impl Service {
         let issue_key = task.issue_key.clone();
         let project = issue_key.split('-').next().unwrap_or_default().to_string();
         w.record(
-            "task_checklist_changed",
+            EventType::TaskChecklistChanged,
             Some(&project),
             &task.key,
             Some(&issue_key),

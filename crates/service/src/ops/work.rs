@@ -3,6 +3,7 @@
 //! and saving an issue); the operations live in the submodules.
 
 use chrono::{DateTime, Utc};
+use lazypm_domain::EventType;
 use lazypm_domain::{Issue, Status, StatusUpdate, check_transition};
 use serde_json::json;
 
@@ -50,7 +51,7 @@ pub(crate) async fn transition(
         notes: notes.clone(),
     });
     w.record(
-        "status_changed",
+        EventType::StatusChanged,
         Some(&issue.project),
         &issue.key,
         Some(&issue.key),

@@ -18,7 +18,7 @@ fn event(r: &SqliteRow) -> Result<Event> {
         id: r.try_get("id")?,
         at: parse_ts(&r.try_get::<String, _>("at")?)?,
         actor: r.try_get("actor")?,
-        event_type: r.try_get("type")?,
+        event_type: super::parse_enum(&r.try_get::<String, _>("type")?)?,
         project: r.try_get("project")?,
         entity: r.try_get("entity")?,
         changes: serde_json::from_str(&r.try_get::<String, _>("changes")?)?,
@@ -35,7 +35,7 @@ impl Events for SqliteTx {
         .bind(&e.id)
         .bind(ts(e.at))
         .bind(&e.actor)
-        .bind(&e.event_type)
+        .bind(e.event_type.as_str())
         .bind(&e.project)
         .bind(&e.entity)
         .bind(issue_key)

@@ -1,6 +1,7 @@
 //! An issue's branch: pm_create_branch and pm_switch_branch, and the helpers
 //! that make a branch in git and record it on the issue (shared with pm_start_work).
 
+use lazypm_domain::EventType;
 use lazypm_domain::{Issue, IssueKey, vcs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -171,7 +172,7 @@ impl Service {
         }
         issue.branch = Some(b.branch.clone());
         w.record(
-            "branch_set",
+            EventType::BranchSet,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

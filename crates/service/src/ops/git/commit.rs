@@ -1,6 +1,7 @@
 //! Committing work: pm_commit (a commit that names its issue, linked to it at
 //! once) and pm_stash_work.
 
+use lazypm_domain::EventType;
 use std::path::Path;
 
 use lazypm_domain::text::{clean_list, required};
@@ -212,7 +213,7 @@ impl Service {
         if let (Some(k), Some(sha)) = (&key, &stash) {
             let mut w = self.write().await?;
             w.record(
-                "work_stashed",
+                EventType::WorkStashed,
                 Some(&place.project.key),
                 k,
                 Some(k),

@@ -1,6 +1,7 @@
 //! pm_push_branch: pushing an issue's branch and opening its pull request
 //! (through gh, else the GitHub API, else a compare URL), with the PR body.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::clean_list;
 use lazypm_domain::{Issue, PullRequest};
 use lazypm_git::forge::{ForgeKind, GhCli, GitHubApi, PullRequestSpec, RemoteLocation};
@@ -281,7 +282,7 @@ impl Service {
             save(&mut w, &mut current).await?;
         }
         w.record(
-            "branch_pushed",
+            EventType::BranchPushed,
             Some(&current.project),
             &current.key,
             Some(&current.key),

@@ -1,6 +1,7 @@
 //! Linking commits to the issues they name: pm_sync_commits, the link made by
 //! pm_commit, and the entry points of the post-commit and commit-msg hooks.
 
+use lazypm_domain::EventType;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -114,7 +115,7 @@ impl Service {
         w.insert_work_log(issue.id, None, &log).await?;
         issue.time_spent_minutes += minutes;
         w.record(
-            "commit_linked",
+            EventType::CommitLinked,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

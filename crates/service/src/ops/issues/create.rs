@@ -1,6 +1,7 @@
 //! pm_create_issue: validating a new issue and inserting it with its key,
 //! parent and blocking links (shared with pm_split_issue).
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{
     Analytics, Communication, Complexity, DependencyKind, Estimate, Implementation, Issue,
@@ -207,7 +208,7 @@ pub(crate) async fn insert_new_issue(
     }
     let dep_keys: Vec<&str> = blockers.iter().map(|b| b.key.as_str()).collect();
     w.record(
-        "issue_created",
+        EventType::IssueCreated,
         Some(&project.key),
         &issue.key,
         Some(&issue.key),
@@ -220,7 +221,7 @@ pub(crate) async fn insert_new_issue(
     .await?;
     // Each blocker's history shows the link too.
     for b in &blockers {
-        record_link(w, "issue_linked", b, &issue, DependencyKind::Blocks).await?;
+        record_link(w, EventType::IssueLinked, b, &issue, DependencyKind::Blocks).await?;
     }
     Ok(issue)
 }

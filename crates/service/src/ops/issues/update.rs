@@ -1,6 +1,7 @@
 //! Changing and deleting issues: pm_update_issue (with the field diff it
 //! records) and pm_delete_issue.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::{bounded, clean_list, required};
 use lazypm_domain::{Complexity, IssueType, Priority};
 use schemars::JsonSchema;
@@ -253,12 +254,12 @@ impl Service {
         let diff = diff_fields(&before_json, &after);
         let event = if changed == ["archived"] {
             if issue.archived {
-                "issue_archived"
+                EventType::IssueArchived
             } else {
-                "issue_unarchived"
+                EventType::IssueUnarchived
             }
         } else {
-            "issue_updated"
+            EventType::IssueUpdated
         };
         w.record(
             event,
@@ -287,7 +288,7 @@ impl Service {
         let d = load_detail(&mut *w, "issue_key", &input.issue_key).await?;
         w.delete_issue(d.issue.id).await?;
         w.record(
-            "issue_deleted",
+            EventType::IssueDeleted,
             Some(&d.issue.project),
             &d.issue.key,
             Some(&d.issue.key),

@@ -1,5 +1,6 @@
 //! Who does an issue and how urgent it is: pm_assign_issue and pm_prioritize_issue.
 
+use lazypm_domain::EventType;
 use lazypm_domain::Priority;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -56,7 +57,7 @@ impl Service {
             let from = std::mem::replace(&mut issue.owner, owner.clone());
             save(&mut w, &mut issue).await?;
             w.record(
-                "owner_changed",
+                EventType::OwnerChanged,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),
@@ -82,7 +83,7 @@ impl Service {
             issue.priority = input.priority;
             save(&mut w, &mut issue).await?;
             w.record(
-                "priority_changed",
+                EventType::PriorityChanged,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),

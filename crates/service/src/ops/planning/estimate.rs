@@ -1,6 +1,7 @@
 //! pm_estimate: an issue's effort, complexity and story points, with the
 //! estimate it replaces kept in its history; and reading effort texts as hours.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{Complexity, Estimate, parse_duration};
 use schemars::JsonSchema;
@@ -117,7 +118,7 @@ impl Service {
                 .await?
                 .iter()
                 .rev()
-                .find(|e| e.event_type == "issue_estimated")
+                .find(|e| e.event_type == EventType::IssueEstimated)
                 .filter(|e| e.changes.get("to") == Some(&json!(old)))
             {
                 // Estimates made before the confidence was stored on the issue.
@@ -150,7 +151,7 @@ impl Service {
         }
         save(&mut w, &mut issue).await?;
         w.record(
-            "issue_estimated",
+            EventType::IssueEstimated,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

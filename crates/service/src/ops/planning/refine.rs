@@ -1,6 +1,7 @@
 //! Refining an issue's specification: pm_refine_issue (requirements, technical
 //! approach, acceptance criteria, risks, dependencies) and pm_add_acceptance_criteria.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{DependencyKind, Issue, IssueKey};
 use schemars::JsonSchema;
@@ -291,11 +292,18 @@ impl Service {
         let changed = !added.is_empty();
         if changed {
             for b in blockers.iter().filter(|b| added.contains(&b.key)) {
-                record_link(&mut w, "issue_linked", b, &issue, DependencyKind::Blocks).await?;
+                record_link(
+                    &mut w,
+                    EventType::IssueLinked,
+                    b,
+                    &issue,
+                    DependencyKind::Blocks,
+                )
+                .await?;
             }
             save(&mut w, &mut issue).await?;
             w.record(
-                "issue_refined",
+                EventType::IssueRefined,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),
@@ -370,7 +378,7 @@ impl Service {
                 .extend(added.iter().cloned());
             save(&mut w, &mut issue).await?;
             w.record(
-                "acceptance_criteria_added",
+                EventType::AcceptanceCriteriaAdded,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),

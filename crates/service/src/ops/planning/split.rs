@@ -1,6 +1,7 @@
 //! pm_split_issue: breaking an issue into child issues, linked as children,
 //! blockers or related issues.
 
+use lazypm_domain::EventType;
 use lazypm_domain::{DependencyKind, IssueType, Priority};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -147,7 +148,7 @@ impl Service {
                         .await?;
                     record_link(
                         &mut w,
-                        "issue_linked",
+                        EventType::IssueLinked,
                         &child,
                         &issue,
                         DependencyKind::Blocks,
@@ -159,7 +160,7 @@ impl Service {
                         .await?;
                     record_link(
                         &mut w,
-                        "issue_linked",
+                        EventType::IssueLinked,
                         &issue,
                         &child,
                         DependencyKind::Relates,
@@ -171,7 +172,7 @@ impl Service {
         }
         let keys: Vec<&str> = children.iter().map(|c| c.key.as_str()).collect();
         w.record(
-            "issue_split",
+            EventType::IssueSplit,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

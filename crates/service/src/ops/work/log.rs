@@ -1,5 +1,6 @@
 //! Recording the work done on an issue: pm_log_work and pm_add_comment.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{
     Activity, Artifacts, Comment, Status, WorkLog, format_minutes, parse_duration,
@@ -151,7 +152,7 @@ impl Service {
         issue.time_spent_minutes += minutes;
         save(&mut w, &mut issue).await?;
         w.record(
-            "work_logged",
+            EventType::WorkLogged,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),
@@ -191,7 +192,7 @@ impl Service {
         save(&mut w, &mut issue).await?;
         let preview: String = comment.body.chars().take(200).collect();
         w.record(
-            "comment_added",
+            EventType::CommentAdded,
             Some(&issue.project),
             &issue.key,
             Some(&issue.key),

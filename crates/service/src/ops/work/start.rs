@@ -1,6 +1,7 @@
 //! pm_start_work: claiming an issue and moving it to in_progress, on its own
 //! git branch when the project is a git repository.
 
+use lazypm_domain::EventType;
 use lazypm_domain::{Issue, Project, Status};
 use lazypm_git::{GitError, Repo};
 use schemars::JsonSchema;
@@ -279,7 +280,7 @@ impl Service {
                     let previous = previous.map(str::to_string);
                     issue.owner = Some(actor.to_string());
                     w.record(
-                        "owner_changed",
+                        EventType::OwnerChanged,
                         Some(&issue.project),
                         &issue.key,
                         Some(&issue.key),
@@ -320,7 +321,7 @@ impl Service {
         if issue.owner.as_deref() != Some(actor) {
             let previous = issue.owner.replace(actor.to_string());
             w.record(
-                "owner_changed",
+                EventType::OwnerChanged,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),

@@ -1,6 +1,7 @@
 //! Moving an issue along the workflow: pm_update_status and
 //! pm_complete_issue, with the project's review requirement.
 
+use lazypm_domain::EventType;
 use lazypm_domain::text::clean_list;
 use lazypm_domain::{Issue, Project, Status, allowed_next, parse_duration};
 use schemars::JsonSchema;
@@ -104,7 +105,7 @@ impl Service {
         if starting && issue.owner.is_none() {
             issue.owner = Some(actor.clone());
             w.record(
-                "owner_changed",
+                EventType::OwnerChanged,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),
@@ -192,7 +193,7 @@ impl Service {
                 issue.archived = true;
             }
             w.record(
-                "issue_completed",
+                EventType::IssueCompleted,
                 Some(&issue.project),
                 &issue.key,
                 Some(&issue.key),
