@@ -5,11 +5,10 @@
 //! keeps it (so ranking does not offer it to others); resuming moves a paused
 //! (proposed) or blocked issue back to in_progress for that owner.
 
-use lazypm_domain::EventType;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use lazypm_domain::{SortField, SortOrder, Status};
+use lazypm_domain::{EventType, SortField, SortOrder, Status};
 use lazypm_store::IssueQuery;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

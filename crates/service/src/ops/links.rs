@@ -1,9 +1,8 @@
 //! Links between issues. Cycles among `blocks` links are refused, naming the cycle.
 
-use lazypm_domain::EventType;
 use std::collections::{HashMap, VecDeque};
 
-use lazypm_domain::{DependencyKind, Issue};
+use lazypm_domain::{DependencyKind, EventType, Issue};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

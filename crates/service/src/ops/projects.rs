@@ -1,10 +1,9 @@
 //! Projects and their submodules (the admin toolset).
 
-use lazypm_domain::EventType;
 use std::path::{Path, PathBuf};
 
 use lazypm_domain::text::{bounded, required, slugify};
-use lazypm_domain::{Project, ProjectKey, ProjectMetadata, Submodule};
+use lazypm_domain::{EventType, Project, ProjectKey, ProjectMetadata, Submodule};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -2,9 +2,8 @@
 //! review only lets an issue reach done after an approval by someone other
 //! than its owner.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::clean_list;
-use lazypm_domain::{Review, ReviewRequest, Status};
+use lazypm_domain::{EventType, Review, ReviewRequest, Status};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;

@@ -1,9 +1,8 @@
 //! Sprints: time-boxed cycles of issues.
 
 use chrono::NaiveDate;
-use lazypm_domain::EventType;
-use lazypm_domain::Sprint;
 use lazypm_domain::text::required;
+use lazypm_domain::{EventType, Sprint};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,8 +1,7 @@
 //! Tasks: sub-units of an issue, each with a checklist.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::{bounded, clean_list, required};
-use lazypm_domain::{ChecklistItem, Task, TaskKey, TaskStatus, parse_duration};
+use lazypm_domain::{ChecklistItem, EventType, Task, TaskKey, TaskStatus, parse_duration};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -3,8 +3,7 @@
 //! and saving an issue); the operations live in the submodules.
 
 use chrono::{DateTime, Utc};
-use lazypm_domain::EventType;
-use lazypm_domain::{Issue, Status, StatusUpdate, check_transition};
+use lazypm_domain::{EventType, Issue, Status, StatusUpdate, check_transition};
 use serde_json::json;
 
 use crate::audit::Write;
@@ -84,4 +83,21 @@ pub(crate) async fn refuse_open_blockers(w: &mut Write<'_>, issue: &Issue) -> Re
         "{} is blocked by open issues: {list}; finish those first, or pass validate_dependencies: false to start anyway",
         issue.key
     )))
+}
+
+/// Makes `actor` the owner of `issue` (in memory) and records the change.
+pub(crate) async fn take_ownership(
+    w: &mut Write<'_>,
+    issue: &mut Issue,
+    actor: &str,
+) -> Result<()> {
+    let previous = issue.owner.replace(actor.to_string());
+    w.record(
+        EventType::OwnerChanged,
+        Some(&issue.project),
+        &issue.key,
+        Some(&issue.key),
+        json!({ "from": previous, "to": actor }),
+    )
+    .await
 }

@@ -1,8 +1,7 @@
 //! An issue's branch: pm_create_branch and pm_switch_branch, and the helpers
 //! that make a branch in git and record it on the issue (shared with pm_start_work).
 
-use lazypm_domain::EventType;
-use lazypm_domain::{Issue, IssueKey, vcs};
+use lazypm_domain::{EventType, Issue, IssueKey, vcs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

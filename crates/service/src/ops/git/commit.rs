@@ -1,11 +1,10 @@
 //! Committing work: pm_commit (a commit that names its issue, linked to it at
 //! once) and pm_stash_work.
 
-use lazypm_domain::EventType;
 use std::path::Path;
 
 use lazypm_domain::text::{clean_list, required};
-use lazypm_domain::{CommitRef, IssueKey, vcs};
+use lazypm_domain::{CommitRef, EventType, IssueKey, vcs};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,9 +1,8 @@
 //! pm_push_branch: pushing an issue's branch and opening its pull request
 //! (through gh, else the GitHub API, else a compare URL), with the PR body.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::clean_list;
-use lazypm_domain::{Issue, PullRequest};
+use lazypm_domain::{EventType, Issue, PullRequest};
 use lazypm_git::forge::{ForgeKind, GhCli, GitHubApi, PullRequestSpec, RemoteLocation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,12 @@
 //! Linking commits to the issues they name: pm_sync_commits, the link made by
 //! pm_commit, and the entry points of the post-commit and commit-msg hooks.
 
-use lazypm_domain::EventType;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use lazypm_domain::{Activity, Artifacts, CommitRef, Issue, IssueKey, Project, WorkLog, vcs};
+use lazypm_domain::{
+    Activity, Artifacts, CommitRef, EventType, Issue, IssueKey, Project, WorkLog, vcs,
+};
 use lazypm_git::{GitError, LoggedCommit, Repo};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,10 @@
 //! pm_create_issue: validating a new issue and inserting it with its key,
 //! parent and blocking links (shared with pm_split_issue).
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{
-    Analytics, Communication, Complexity, DependencyKind, Estimate, Implementation, Issue,
-    IssueKey, IssueType, Planning, Priority, Specification, Status,
+    Analytics, Communication, Complexity, DependencyKind, Estimate, EventType, Implementation,
+    Issue, IssueKey, IssueType, Planning, Priority, Specification, Status,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -1,9 +1,8 @@
 //! Changing and deleting issues: pm_update_issue (with the field diff it
 //! records) and pm_delete_issue.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::{bounded, clean_list, required};
-use lazypm_domain::{Complexity, IssueType, Priority};
+use lazypm_domain::{Complexity, EventType, IssueType, Priority};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

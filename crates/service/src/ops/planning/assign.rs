@@ -1,7 +1,6 @@
 //! Who does an issue and how urgent it is: pm_assign_issue and pm_prioritize_issue.
 
-use lazypm_domain::EventType;
-use lazypm_domain::Priority;
+use lazypm_domain::{EventType, Priority};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;

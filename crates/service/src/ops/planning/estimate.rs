@@ -1,9 +1,8 @@
 //! pm_estimate: an issue's effort, complexity and story points, with the
 //! estimate it replaces kept in its history; and reading effort texts as hours.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
-use lazypm_domain::{Complexity, Estimate, parse_duration};
+use lazypm_domain::{Complexity, Estimate, EventType, parse_duration};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -1,9 +1,8 @@
 //! Refining an issue's specification: pm_refine_issue (requirements, technical
 //! approach, acceptance criteria, risks, dependencies) and pm_add_acceptance_criteria.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
-use lazypm_domain::{DependencyKind, Issue, IssueKey};
+use lazypm_domain::{DependencyKind, EventType, Issue, IssueKey};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

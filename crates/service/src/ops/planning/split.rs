@@ -1,8 +1,7 @@
 //! pm_split_issue: breaking an issue into child issues, linked as children,
 //! blockers or related issues.
 
-use lazypm_domain::EventType;
-use lazypm_domain::{DependencyKind, IssueType, Priority};
+use lazypm_domain::{DependencyKind, EventType, IssueType, Priority};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -1,9 +1,8 @@
 //! Recording the work done on an issue: pm_log_work and pm_add_comment.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::{clean_list, required};
 use lazypm_domain::{
-    Activity, Artifacts, Comment, Status, WorkLog, format_minutes, parse_duration,
+    Activity, Artifacts, Comment, EventType, Status, WorkLog, format_minutes, parse_duration,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,14 +1,12 @@
 //! pm_start_work: claiming an issue and moving it to in_progress, on its own
 //! git branch when the project is a git repository.
 
-use lazypm_domain::EventType;
 use lazypm_domain::{Issue, Project, Status};
 use lazypm_git::{GitError, Repo};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use super::{save, transition};
+use super::{refuse_open_blockers, save, take_ownership, transition};
 use crate::audit::Write;
 use crate::ops::git::{
     BranchOutput, DEFAULT_REMOTE, Uncommitted, branch_arg, branch_note, issue_branch_name, work_dir,
@@ -276,17 +274,8 @@ impl Service {
                     "{} is already in progress, owned by {o}; pick other work with pm_suggest_next_work, or pass take_over: true to take it over",
                     issue.key
                 ))),
-                previous => {
-                    let previous = previous.map(str::to_string);
-                    issue.owner = Some(actor.to_string());
-                    w.record(
-                        EventType::OwnerChanged,
-                        Some(&issue.project),
-                        &issue.key,
-                        Some(&issue.key),
-                        json!({ "from": previous, "to": actor }),
-                    )
-                    .await?;
+                _ => {
+                    take_ownership(w, issue, actor).await?;
                     save(w, issue).await?;
                     Ok(true)
                 }
@@ -305,29 +294,10 @@ impl Service {
             ));
         }
         if validate {
-            let blockers = w.open_blockers(issue.id).await?;
-            if !blockers.is_empty() {
-                let list = blockers
-                    .iter()
-                    .map(|b| format!("{} ({})", b.key, b.status))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                return Err(ServiceError::conflict(format!(
-                    "{} is blocked by open issues: {list}; finish those first, or pass validate_dependencies: false to start anyway",
-                    issue.key
-                )));
-            }
+            refuse_open_blockers(w, issue).await?;
         }
         if issue.owner.as_deref() != Some(actor) {
-            let previous = issue.owner.replace(actor.to_string());
-            w.record(
-                EventType::OwnerChanged,
-                Some(&issue.project),
-                &issue.key,
-                Some(&issue.key),
-                json!({ "from": previous, "to": actor }),
-            )
-            .await?;
+            take_ownership(w, issue, actor).await?;
         }
         transition(w, issue, Status::InProgress, notes, actor).await?;
         save(w, issue).await?;

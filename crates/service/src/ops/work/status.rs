@@ -1,14 +1,13 @@
 //! Moving an issue along the workflow: pm_update_status and
 //! pm_complete_issue, with the project's review requirement.
 
-use lazypm_domain::EventType;
 use lazypm_domain::text::clean_list;
-use lazypm_domain::{Issue, Project, Status, allowed_next, parse_duration};
+use lazypm_domain::{EventType, Issue, Project, Status, allowed_next, parse_duration};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{refuse_open_blockers, save, transition};
+use super::{refuse_open_blockers, save, take_ownership, transition};
 use crate::ops::issues::{IssueOutput, OneOrMany, TEXT_MAX, opt_text};
 use crate::ops::{check_version, load_issue};
 use crate::{Result, Service, ServiceError};
@@ -103,15 +102,7 @@ impl Service {
         }
         transition(&mut w, &mut issue, input.status, notes, &actor).await?;
         if starting && issue.owner.is_none() {
-            issue.owner = Some(actor.clone());
-            w.record(
-                EventType::OwnerChanged,
-                Some(&issue.project),
-                &issue.key,
-                Some(&issue.key),
-                json!({ "from": null, "to": actor }),
-            )
-            .await?;
+            take_ownership(&mut w, &mut issue, &actor).await?;
         }
         save(&mut w, &mut issue).await?;
         w.commit().await?;
