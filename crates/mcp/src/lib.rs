@@ -13,6 +13,13 @@ mod steps;
 pub use selection::{Selection, SelectionError};
 pub use server::LazypmServer;
 
+/// A schema with its `$defs` inlined and compacted as tools/list shows it
+/// (nothing the server accepts is refused): for other doors that publish the
+/// operations' schemas, such as the REST API's OpenAPI document.
+pub fn inline_schema(schema: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    schema::input(schema)
+}
+
 /// The tools a selection exposes, exactly as tools/list sends them.
 pub fn tools(selection: &Selection) -> Result<Vec<rmcp::model::Tool>, SelectionError> {
     Ok(selection.resolve()?.into_iter().map(server::tool).collect())
@@ -49,4 +56,32 @@ pub async fn serve_stdio(service: Service, selection: Selection) -> std::io::Res
     input.abort();
     let _ = output.await;
     result
+}
+
+/// MCP's streamable HTTP transport as a tower service (mounted at `/mcp` by
+/// `lazypm serve`): one server, with its own context, per session.
+/// `allowed_hosts` are the Host header values accepted (DNS rebinding);
+/// `allowed_origins` the browser origins accepted (a request from any other
+/// origin is refused, as the MCP specification asks).
+pub fn http_service(
+    service: Service,
+    selection: Selection,
+    allowed_hosts: Vec<String>,
+    allowed_origins: Vec<String>,
+) -> rmcp::transport::streamable_http_server::StreamableHttpService<
+    LazypmServer,
+    rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+> {
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+    let config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(allowed_hosts)
+        .with_allowed_origins(allowed_origins)
+        .enforce_origin_validation();
+    StreamableHttpService::new(
+        move || Ok(LazypmServer::new(service.clone(), selection.clone())),
+        std::sync::Arc::new(LocalSessionManager::default()),
+        config,
+    )
 }

@@ -174,6 +174,47 @@ fn check(line: &[u8]) -> Option<Vec<u8>> {
     };
     let is_tool_call = message.get("method").and_then(Value::as_str) == Some("tools/call");
     let id = message.get("id")?.clone();
+    // A request the SDK cannot read would be answered without its id, and
+    // the client would wait forever: answer it here, id included.
+    if message.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Some(error_reply(
+            id,
+            -32600,
+            "Invalid Request: jsonrpc must be \"2.0\"".into(),
+        ));
+    }
+    let Some(method) = message.get("method") else {
+        // A response from the client: the SDK's business.
+        return None;
+    };
+    if !method.is_string() {
+        return Some(error_reply(
+            id,
+            -32600,
+            "Invalid Request: method must be a string".into(),
+        ));
+    }
+    match message.get("params") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => {
+            return Some(error_reply(
+                id,
+                -32602,
+                "Invalid params: params must be an object".into(),
+            ));
+        }
+    }
+    if message
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .is_some_and(|m| !m.is_object() && !m.is_null())
+    {
+        return Some(error_reply(
+            id,
+            -32602,
+            "Invalid params: params._meta must be an object".into(),
+        ));
+    }
     if !is_tool_call {
         return None;
     }
@@ -239,6 +280,23 @@ mod tests {
                 .unwrap()
                 .contains("arguments")
         );
+    }
+
+    #[test]
+    fn requests_the_sdk_cannot_read_are_answered_with_their_id() {
+        for (line, code) in [
+            (&br#"{"jsonrpc":"2.0","id":104,"method":"tools/call","params":{"name":"pm_status","_meta":5}}"#[..], -32602),
+            (br#"{"jsonrpc":"2.0","id":105,"method":"tools/list","params":5}"#, -32602),
+            (br#"{"jsonrpc":"2.0","id":"s-106","method":"ping","params":"x"}"#, -32602),
+            (br#"{"jsonrpc":"1.0","id":107,"method":"ping"}"#, -32600),
+            (br#"{"jsonrpc":"2.0","id":108,"method":5}"#, -32600),
+            (br#"{"id":111,"method":"ping"}"#, -32600),
+        ] {
+            let sent: Value = serde_json::from_slice(line).unwrap();
+            let a = answer(line).unwrap_or_else(|| panic!("no answer to {sent}"));
+            assert_eq!(a["id"], sent["id"], "{sent}");
+            assert_eq!(a["error"]["code"], code, "{sent}");
+        }
     }
 
     #[test]

@@ -100,6 +100,24 @@ impl Service {
         &self.store
     }
 
+    /// Audit events after sequence number `after`, oldest first, at most
+    /// `limit` (1–1000), each with its sequence number: what a live view
+    /// follows, whichever process made the change.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, lazypm_domain::Event)>> {
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.events_after(after.max(0), limit.clamp(1, 1000)).await?)
+    }
+
+    /// The sequence number of the newest audit event (0 when there is none).
+    pub async fn last_event_seq(&self) -> Result<i64> {
+        let mut tx = self.store.begin_read().await?;
+        Ok(tx.last_event_seq().await?)
+    }
+
     /// Runs the operation named `tool` with JSON arguments and returns its JSON output.
     pub async fn call(&self, tool: &str, args: serde_json::Value) -> Result<serde_json::Value> {
         registry::dispatch(self, tool, args).await

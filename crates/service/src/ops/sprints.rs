@@ -104,7 +104,9 @@ impl Service {
     }
 
     pub async fn pm_add_to_sprint(&self, input: AddToSprintInput) -> Result<SprintOutput> {
-        if input.issue_keys.is_empty() {
+        // At most 100 distinct keys, each once: one call stays one short transaction.
+        let keys = lazypm_domain::text::clean_list("issue_keys", &input.issue_keys, 40)?;
+        if keys.is_empty() {
             return Err(ServiceError::invalid(
                 "issue_keys",
                 "name at least one issue key",
@@ -118,7 +120,7 @@ impl Service {
             ServiceError::invalid("sprint", format!("no sprint '{}' in {}: create it with pm_create_sprint or see pm_list_sprints", input.sprint, project.key))
         })?;
         let (mut added, mut already) = (Vec::new(), Vec::new());
-        for (i, k) in input.issue_keys.iter().enumerate() {
+        for (i, k) in keys.iter().enumerate() {
             let field = format!("issue_keys[{i}]");
             let issue = load_issue(&mut *w, &field, k).await?;
             if issue.project_id != project.id {

@@ -310,6 +310,33 @@ async fn list_fields_have_a_maximum() {
     )
     .await;
     assert_unchanged(&svc, &dir, &before, "oversized lists").await;
+
+    // Repeats are one item, so a huge list of the same key is quick and small.
+    let key = create(&svc, "In a sprint", json!({})).await;
+    ok(
+        &svc,
+        "pm_create_sprint",
+        json!({"name": "S1", "start_date": "2026-01-05", "end_date": "2026-01-16"}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let many = vec![key.clone(); 200_000].join(",");
+    let out = ok(
+        &svc,
+        "pm_add_to_sprint",
+        json!({"sprint": "S1", "issue_keys": many}),
+    )
+    .await;
+    assert!(started.elapsed().as_secs() < 5, "deduplicated quickly");
+    assert!(out.to_string().len() < 2_000, "{out}");
+    let distinct: Vec<String> = (1..=101).map(|i| format!("PM-{i}")).collect();
+    invalid(
+        &svc,
+        "pm_add_to_sprint",
+        json!({"sprint": "S1", "issue_keys": distinct}),
+        "issue_keys",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -99,14 +99,15 @@ impl NewIssue {
             hours = effort_hours("estimated_effort", e)?;
         }
         let story_points = check_points("story_points", input.story_points)?;
-        let deps: Vec<IssueKey> = input
-            .dependencies
-            .as_deref()
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-            .map(|(i, k)| IssueKey::parse(&format!("dependencies[{i}]"), k))
-            .collect::<std::result::Result<_, _>>()?;
+        let deps: Vec<IssueKey> = clean_list(
+            "dependencies",
+            input.dependencies.as_deref().unwrap_or(&[]),
+            40,
+        )?
+        .iter()
+        .enumerate()
+        .map(|(i, k)| IssueKey::parse(&format!("dependencies[{i}]"), k))
+        .collect::<std::result::Result<_, _>>()?;
         Ok(NewIssue {
             title,
             issue_type: input.issue_type,
