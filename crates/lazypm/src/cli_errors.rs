@@ -246,6 +246,7 @@ impl Speaker {
             | Command::Tools
             | Command::Hook(_)
             | Command::Mcp(_)
+            | Command::Serve(_)
             | Command::Bench(_) => &[],
         };
         Speaker::Cli(words)

@@ -552,6 +552,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
         | Command::Tools
         | Command::Bench(_)
         | Command::Mcp(_)
+        | Command::Serve(_)
         | Command::Git(_)
         | Command::Hooks(_)
         | Command::Hook(_) => Ok(()),

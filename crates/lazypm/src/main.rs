@@ -23,6 +23,7 @@ mod commands;
 mod config;
 mod gitcmd;
 mod render;
+mod servecmd;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -89,12 +90,14 @@ enum Command {
     Hook(gitcmd::HookRun),
     /// Serve the pm_* tools over MCP on stdin/stdout (`claude mcp add pm -- lazypm mcp`).
     Mcp(McpArgs),
+    /// Serve the REST API, live events and MCP over HTTP (http://127.0.0.1:1929).
+    Serve(servecmd::ServeArgs),
     /// Measure the store and service at 10k and 100k issues.
     Bench(bench::BenchArgs),
 }
 
 #[derive(clap::Args)]
-struct McpArgs {
+pub(crate) struct McpArgs {
     /// Toolsets to expose, comma-separated, or `all` (default: core,git).
     /// Toolsets: core, git, planning, execution, analytics, reports, admin.
     #[arg(long, env = "LAZYPM_TOOLSETS", value_name = "LIST")]
@@ -116,7 +119,7 @@ fn main() -> ExitCode {
     init_tracing();
     // An MCP session serves calls concurrently: one slow call must not hold
     // up the others. Every other command does one thing and needs one thread.
-    let mut builder = if matches!(cli.command, Command::Mcp(_)) {
+    let mut builder = if matches!(cli.command, Command::Mcp(_) | Command::Serve(_)) {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(2);
         b
@@ -161,6 +164,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             mcp_selection(args).resolve()?;
             Some(cli.settings.service_for_agent().await?)
         }
+        Command::Serve(args) => {
+            mcp_selection(&args.mcp).resolve()?;
+            Some(cli.settings.service_for_agent().await?)
+        }
         // A hook must never stop a commit: even a store that cannot open is only reported.
         Command::Hook(_) => match cli.settings.service().await {
             Ok(svc) => Some(svc),
@@ -189,6 +196,7 @@ async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow
             lazypm_mcp::serve_stdio(svc.clone(), mcp_selection(&args)).await?;
             Ok(())
         }
+        Command::Serve(args) => servecmd::run(svc, args).await,
         Command::Git(command) => gitcmd::run(svc, command, json).await,
         Command::Hooks(command) => gitcmd::hooks(svc, command, &cli.settings).await,
         Command::Hook(run) => gitcmd::hook(svc, run).await,
@@ -202,7 +210,7 @@ async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow
     }
 }
 
-fn mcp_selection(args: &McpArgs) -> lazypm_mcp::Selection {
+pub(crate) fn mcp_selection(args: &McpArgs) -> lazypm_mcp::Selection {
     let split = |v: &Option<String>| {
         v.as_deref()
             .map(lazypm_mcp::Selection::split)
