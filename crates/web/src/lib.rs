@@ -72,7 +72,10 @@ pub fn app(svc: Service, config: &WebConfig, port: u16) -> Result<Router, WebErr
     // where the token guards).
     let mcp_hosts = if loopback { hosts } else { Vec::new() };
     let mcp = lazypm_mcp::http_service(svc.clone(), config.selection.clone(), mcp_hosts, origins);
-    let state = routes::AppState { svc };
+    let state = routes::AppState {
+        svc,
+        token: config.token.clone(),
+    };
     Ok(Router::new()
         .merge(routes::router())
         .route_service("/mcp", mcp)

@@ -50,7 +50,7 @@ pub struct Guard {
 #[derive(Debug, Clone)]
 pub struct Actor(pub String);
 
-fn equal_time(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn equal_time(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -454,6 +454,34 @@ async fn who_may_call_and_from_where() {
     )
     .await;
     assert_eq!(h["events"][0]["actor"], "ci-bot");
+    // A browser logs in once: the cookie then stands for the token.
+    let r = c
+        .post(format!("{}/api/login", s.base))
+        .json(&json!({"token": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .post(format!("{}/api/login", s.base))
+        .json(&json!({"token": "s3cret"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let r = c
+        .get(&issues)
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     // A page of another site cannot change anything (CSRF).
     let r = c
         .post(&issues)

@@ -6,6 +6,7 @@ pub mod events;
 pub mod issues;
 pub mod openapi;
 pub mod projects;
+pub mod session;
 pub mod tools;
 
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ use crate::security::Actor;
 #[derive(Clone)]
 pub struct AppState {
     pub svc: Service,
+    /// The server's token, for the login route.
+    pub token: Option<crate::Token>,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ pub type ActorExt = Extension<Actor>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(projects::router())
+        .merge(session::router())
         .merge(issues::router())
         .merge(tools::router())
         .merge(events::router())
