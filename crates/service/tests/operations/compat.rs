@@ -413,3 +413,24 @@ async fn the_board_counts_exactly_with_an_owner_and_lists_a_page() {
         .clone();
     assert_eq!(proposed["count"], 0, "only bob's issues");
 }
+
+#[tokio::test]
+async fn work_in_review_is_listed_as_in_review_everywhere() {
+    let (_dir, svc) = setup_project().await;
+    let doing = create(&svc, "Doing", json!({})).await;
+    let reviewed = create(&svc, "Reviewed", json!({})).await;
+    start(&svc, &doing).await;
+    start(&svc, &reviewed).await;
+    set_status(&svc, &reviewed, "review").await;
+    let status = ok(&svc, "pm_status", json!({})).await;
+    assert_eq!(keys(&status["in_progress"]), vec![doing.clone()]);
+    assert_eq!(keys(&status["in_review"]), vec![reviewed.clone()]);
+    let dash = ok(&svc, "pm_project_dashboard", json!({})).await;
+    assert_eq!(keys(&dash["status"]["in_review"]), vec![reviewed.clone()]);
+    let standup = ok(&svc, "pm_daily_standup", json!({})).await;
+    assert_eq!(keys(&standup["in_progress"]), vec![doing.clone()]);
+    assert_eq!(keys(&standup["in_review"]), vec![reviewed.clone()]);
+    let report = standup["report"].as_str().unwrap();
+    let review_section = report.split("## In review").nth(1).unwrap();
+    assert!(review_section.contains(&reviewed), "{report}");
+}
