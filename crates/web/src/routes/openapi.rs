@@ -234,8 +234,21 @@ fn operation(route: &Route) -> Value {
         Value::Object(m) => m,
         _ => Map::new(),
     };
+    // Routes that make something answer 201.
+    let status = if matches!(
+        name,
+        "pm_create_issue"
+            | "pm_create_task"
+            | "pm_log_work"
+            | "pm_add_comment"
+            | "pm_create_sprint"
+    ) {
+        "201"
+    } else {
+        "200"
+    };
     responses.insert(
-        "200".into(),
+        status.into(),
         json!({ "description": "The operation's output", "content": { "application/json": { "schema": output } } }),
     );
     let mut op = json!({
