@@ -220,6 +220,8 @@ pub trait Events {
     async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, Event)>>;
     /// The highest sequence number recorded (0 when there is none).
     async fn last_event_seq(&mut self) -> Result<i64>;
+    /// How many events follow sequence number `after`.
+    async fn count_events_after(&mut self, after: i64) -> Result<i64>;
     /// A fact about the store itself (see the `meta` table).
     async fn meta(&mut self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;

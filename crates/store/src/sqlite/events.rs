@@ -101,6 +101,15 @@ impl Events for SqliteTx {
         Ok(seq.unwrap_or(0))
     }
 
+    async fn count_events_after(&mut self, after: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM events WHERE seq > ?")
+                .bind(after)
+                .fetch_one(self.conn())
+                .await?,
+        )
+    }
+
     async fn meta(&mut self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(key)
