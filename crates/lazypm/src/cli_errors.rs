@@ -14,7 +14,8 @@ use lazypm_service::{OPERATIONS, ServiceError};
 
 use crate::Command;
 use crate::commands::IssueCommand;
-use crate::gitcmd::{GitCommand, HooksCommand};
+use crate::gitcmd::GitCommand;
+use crate::hookcmd::HooksCommand;
 
 /// Exit status of a command that failed.
 pub const FAILURE: u8 = 1;

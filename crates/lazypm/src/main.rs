@@ -22,8 +22,10 @@ mod cli_errors;
 mod commands;
 mod config;
 mod gitcmd;
+mod hookcmd;
 mod render;
 mod servecmd;
+mod values;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -84,10 +86,10 @@ enum Command {
     Git(gitcmd::GitCommand),
     /// Install or remove the optional git hooks (PM trailer on commit, commit linked to its issue).
     #[command(subcommand)]
-    Hooks(gitcmd::HooksCommand),
+    Hooks(hookcmd::HooksCommand),
     /// Run by the installed git hooks.
     #[command(subcommand, hide = true)]
-    Hook(gitcmd::HookRun),
+    Hook(hookcmd::HookRun),
     /// Serve the pm_* tools over MCP on stdin/stdout (`claude mcp add pm -- lazypm mcp`).
     Mcp(McpArgs),
     /// Serve the REST API, live events and MCP over HTTP (http://127.0.0.1:1929).
@@ -198,8 +200,8 @@ async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow
         }
         Command::Serve(args) => servecmd::run(svc, args).await,
         Command::Git(command) => gitcmd::run(svc, command, json).await,
-        Command::Hooks(command) => gitcmd::hooks(svc, command, &cli.settings).await,
-        Command::Hook(run) => gitcmd::hook(svc, run).await,
+        Command::Hooks(command) => hookcmd::hooks(svc, command, &cli.settings).await,
+        Command::Hook(run) => hookcmd::hook(svc, run).await,
         Command::Call { tool, args } => {
             let args = read_args(args)?;
             let out = svc.call(&tool, args).await?;
