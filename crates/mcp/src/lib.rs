@@ -20,6 +20,14 @@ pub fn inline_schema(schema: serde_json::Value) -> serde_json::Map<String, serde
     schema::input(schema)
 }
 
+/// A schema with its `$defs` inlined, nullable fields kept nullable: for
+/// describing outputs.
+pub fn inline_output_schema(
+    schema: serde_json::Value,
+) -> serde_json::Map<String, serde_json::Value> {
+    schema::inlined(schema)
+}
+
 /// The tools a selection exposes, exactly as tools/list sends them.
 pub fn tools(selection: &Selection) -> Result<Vec<rmcp::model::Tool>, SelectionError> {
     Ok(selection.resolve()?.into_iter().map(server::tool).collect())

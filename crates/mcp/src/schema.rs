@@ -46,6 +46,18 @@ pub fn input(schema: Value) -> Map<String, Value> {
     obj
 }
 
+/// A schema with its `$defs` inlined and nothing else dropped: nullable
+/// fields stay nullable (for describing outputs).
+pub fn inlined(schema: Value) -> Map<String, Value> {
+    let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+    let mut obj = match compact(schema, &defs) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    obj.remove("$defs");
+    obj
+}
+
 const NOISE: &[&str] = &["$schema", "title"];
 const NUMERIC_FORMATS: &[&str] = &[
     "uint", "uint8", "uint16", "uint32", "uint64", "int", "int8", "int16", "int32", "int64",

@@ -29,7 +29,7 @@ pub struct IssueSummary {
     /// Pass it back to refuse stale writes.
     pub version: i64,
     /// What this call changed, one phrase each.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
 }
 

@@ -182,7 +182,7 @@ fn schemas(name: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
     let op = OPERATIONS.iter().find(|o| o.name == name)?;
     Some((
         lazypm_mcp::inline_schema((op.input_schema)().to_value()),
-        lazypm_mcp::inline_schema((op.output_schema)().to_value()),
+        lazypm_mcp::inline_output_schema((op.output_schema)().to_value()),
     ))
 }
 

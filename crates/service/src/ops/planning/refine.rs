@@ -44,10 +44,10 @@ pub struct RefineIssueOutput {
     /// False when nothing was written (a review, or content already there).
     pub changed: bool,
     /// The items added: criteria, risks or blocking issue keys.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<String>,
     /// Without aspect and content: each aspect missing, thin or ok, with the call that fills it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub review: Vec<super::AspectReview>,
     pub next_steps: Vec<String>,
 }

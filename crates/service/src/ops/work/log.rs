@@ -54,7 +54,7 @@ pub struct LoggedWork {
     /// Like `2h30m`.
     pub time_spent: String,
     /// Files, commits and URLs recorded.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub artifacts: usize,
 }
 
