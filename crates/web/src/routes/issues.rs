@@ -38,6 +38,24 @@ fn with(mut args: Map<String, Value>, key: &str, value: impl Into<Value>) -> Val
     Value::Object(args)
 }
 
+/// Runs `tool` with the body's arguments plus the path's key as `field`.
+async fn keyed(
+    s: &AppState,
+    actor: &ActorExt,
+    tool: &str,
+    field: &str,
+    key: String,
+    body: &Bytes,
+) -> ApiResult<Json<Value>> {
+    s.call(actor, tool, with(body_object(body)?, field, key))
+        .await
+}
+
+/// The answer of a route that makes something.
+fn created(out: Json<Value>) -> (StatusCode, Json<Value>) {
+    (StatusCode::CREATED, out)
+}
+
 /// Every filter of `pm_list_issues`; with `q`, a ranked search instead.
 async fn list(
     State(s): State<AppState>,
@@ -135,12 +153,7 @@ async fn transition(
     Path(key): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    s.call(
-        &actor,
-        "pm_update_status",
-        with(body_object(&body)?, "issue_key", key),
-    )
-    .await
+    keyed(&s, &actor, "pm_update_status", "issue_key", key, &body).await
 }
 
 /// One part of an issue's full read.
@@ -168,14 +181,9 @@ async fn add_task(
     Path(key): Path<String>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = s
-        .call(
-            &actor,
-            "pm_create_task",
-            with(body_object(&body)?, "issue_key", key),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, out))
+    keyed(&s, &actor, "pm_create_task", "issue_key", key, &body)
+        .await
+        .map(created)
 }
 
 async fn update_task(
@@ -184,12 +192,7 @@ async fn update_task(
     Path(key): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    s.call(
-        &actor,
-        "pm_update_task",
-        with(body_object(&body)?, "task_key", key),
-    )
-    .await
+    keyed(&s, &actor, "pm_update_task", "task_key", key, &body).await
 }
 
 async fn work_logs(
@@ -206,14 +209,9 @@ async fn log_work(
     Path(key): Path<String>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = s
-        .call(
-            &actor,
-            "pm_log_work",
-            with(body_object(&body)?, "issue_key", key),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, out))
+    keyed(&s, &actor, "pm_log_work", "issue_key", key, &body)
+        .await
+        .map(created)
 }
 
 async fn comments(
@@ -230,14 +228,9 @@ async fn comment(
     Path(key): Path<String>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = s
-        .call(
-            &actor,
-            "pm_add_comment",
-            with(body_object(&body)?, "issue_key", key),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, out))
+    keyed(&s, &actor, "pm_add_comment", "issue_key", key, &body)
+        .await
+        .map(created)
 }
 
 /// What blocks the issue, what it blocks, and its other links.
@@ -264,12 +257,7 @@ async fn link(
     Path(key): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    s.call(
-        &actor,
-        "pm_link_issues",
-        with(body_object(&body)?, "issue_key", key),
-    )
-    .await
+    keyed(&s, &actor, "pm_link_issues", "issue_key", key, &body).await
 }
 
 /// Removes a link: `?kind=blocks` (default blocks).
@@ -331,10 +319,5 @@ async fn add_to_sprint(
     Path(name): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    s.call(
-        &actor,
-        "pm_add_to_sprint",
-        with(body_object(&body)?, "sprint", name),
-    )
-    .await
+    keyed(&s, &actor, "pm_add_to_sprint", "sprint", name, &body).await
 }
