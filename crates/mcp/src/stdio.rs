@@ -215,10 +215,32 @@ fn check(line: &[u8]) -> Option<Vec<u8>> {
             "Invalid params: params._meta must be an object".into(),
         ));
     }
+    // Methods whose required params the SDK would answer with "method not
+    // found" when they are missing or of the wrong type.
+    let required: &[RequiredParam] = match method.as_str() {
+        Some("prompts/get") => &[("name", Value::is_string)],
+        Some("resources/read") => &[("uri", Value::is_string)],
+        Some("initialize") => &[
+            ("protocolVersion", Value::is_string),
+            ("capabilities", Value::is_object),
+            ("clientInfo", Value::is_object),
+        ],
+        _ => &[],
+    };
+    let params = message.get("params");
+    if let Some((name, _)) = required
+        .iter()
+        .find(|(name, ok)| !params.and_then(|p| p.get(*name)).is_some_and(ok))
+    {
+        return Some(error_reply(
+            id,
+            -32602,
+            format!("Invalid params: params.{name} is missing or of the wrong type"),
+        ));
+    }
     if !is_tool_call {
         return None;
     }
-    let params = message.get("params");
     let problem = match params {
         Some(Value::Object(p)) => match (p.get("name"), p.get("arguments")) {
             (Some(Value::String(n)), _) if n.trim().is_empty() => {
@@ -237,6 +259,9 @@ fn check(line: &[u8]) -> Option<Vec<u8>> {
     };
     problem.map(|p| error_reply(id, -32602, format!("Invalid params: {p}")))
 }
+
+/// A parameter a method needs, and the check its value must pass.
+type RequiredParam = (&'static str, fn(&Value) -> bool);
 
 fn error_reply(id: Value, code: i64, message: String) -> Vec<u8> {
     let mut out = serde_json::to_vec(&json!({
@@ -291,6 +316,9 @@ mod tests {
             (br#"{"jsonrpc":"1.0","id":107,"method":"ping"}"#, -32600),
             (br#"{"jsonrpc":"2.0","id":108,"method":5}"#, -32600),
             (br#"{"id":111,"method":"ping"}"#, -32600),
+            (br#"{"jsonrpc":"2.0","id":112,"method":"prompts/get","params":{"name":5}}"#, -32602),
+            (br#"{"jsonrpc":"2.0","id":113,"method":"resources/read","params":{"uri":5}}"#, -32602),
+            (br#"{"jsonrpc":"2.0","id":114,"method":"initialize","params":{}}"#, -32602),
         ] {
             let sent: Value = serde_json::from_slice(line).unwrap();
             let a = answer(line).unwrap_or_else(|| panic!("no answer to {sent}"));
