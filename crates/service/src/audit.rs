@@ -214,10 +214,7 @@ impl Mark {
 /// whether the file ends with a whole line.
 fn count_lines(file: &File, offset: u64) -> Result<(u64, bool)> {
     use std::io::Read as _;
-    let len = file.metadata()?.len();
-    let offset = if offset > len { 0 } else { offset };
-    let mut reader = BufReader::new(file);
-    reader.seek(SeekFrom::Start(offset))?;
+    let (mut reader, _) = reader_after(file, offset)?;
     let (mut lines, mut last) = (0u64, b'\n');
     let mut buf = [0u8; 64 * 1024];
     loop {
@@ -231,6 +228,19 @@ fn count_lines(file: &File, offset: u64) -> Result<(u64, bool)> {
     Ok((lines, last == b'\n'))
 }
 
+/// The file read from `offset`, and the offset used: a file shorter than the
+/// mark was replaced or cut, so it is read from its start.
+fn reader_after(file: &File, offset: u64) -> Result<(BufReader<&File>, u64)> {
+    let offset = if offset > file.metadata()?.len() {
+        0
+    } else {
+        offset
+    };
+    let mut reader = BufReader::new(file);
+    reader.seek(SeekFrom::Start(offset))?;
+    Ok((reader, offset))
+}
+
 /// The event ids in the file after an offset.
 struct Tail {
     ids: HashSet<String>,
@@ -242,11 +252,7 @@ struct Tail {
 
 impl Tail {
     fn read(file: &File, offset: u64) -> Result<Tail> {
-        let len = file.metadata()?.len();
-        // A file shorter than the mark was replaced or cut: read it all.
-        let offset = if offset > len { 0 } else { offset };
-        let mut reader = BufReader::new(file);
-        reader.seek(SeekFrom::Start(offset))?;
+        let (mut reader, offset) = reader_after(file, offset)?;
         let mut ids = HashSet::new();
         let mut line = Vec::new();
         let mut end = offset;

@@ -100,14 +100,13 @@ async fn create(
     actor: ActorExt,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = s
-        .call(
-            &actor,
-            "pm_create_issue",
-            Value::Object(body_object(&body)?),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, out))
+    s.call(
+        &actor,
+        "pm_create_issue",
+        Value::Object(body_object(&body)?),
+    )
+    .await
+    .map(created)
 }
 
 /// Changes fields; with `version`, a stale write is 409 carrying the current version.
@@ -303,14 +302,13 @@ async fn create_sprint(
     actor: ActorExt,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let out = s
-        .call(
-            &actor,
-            "pm_create_sprint",
-            Value::Object(body_object(&body)?),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, out))
+    s.call(
+        &actor,
+        "pm_create_sprint",
+        Value::Object(body_object(&body)?),
+    )
+    .await
+    .map(created)
 }
 
 async fn add_to_sprint(
