@@ -7,6 +7,7 @@ pub mod enums;
 pub mod error;
 pub mod event_type;
 pub mod flow;
+pub mod graph;
 pub mod keys;
 pub mod model;
 pub mod ranking;
