@@ -14,6 +14,7 @@ pub mod reports;
 pub mod review;
 pub mod sprints;
 pub mod tasks;
+pub mod views;
 pub mod work;
 
 use lazypm_domain::{IssueKey, Project, ProjectKey};

@@ -79,6 +79,14 @@ pub struct ListIssuesOutput {
     pub next_cursor: Option<String>,
 }
 
+/// A page of issues as typed rows (see [`Service::issue_page`]).
+#[derive(Debug, Serialize)]
+pub struct IssuePage {
+    pub issues: Vec<Issue>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchIssuesInput {
@@ -175,8 +183,30 @@ impl Service {
     }
 
     async fn list(&self, input: ListIssuesInput, archived: bool) -> Result<ListIssuesOutput> {
-        let limit = check_limit(input.limit, 50)?;
         let fields = fields::validate(input.fields.as_deref())?;
+        let page = self
+            .issue_page(input, archived, fields::needs_content(&fields))
+            .await?;
+        Ok(ListIssuesOutput {
+            issues: page
+                .issues
+                .iter()
+                .map(|i| fields::row(i, &fields))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// One page of issues as typed rows: what pm_list_issues (archived:
+    /// pm_list_archived_issues) selects, before its rows are cut to the
+    /// chosen fields. `with_content` loads the rich content too.
+    pub async fn issue_page(
+        &self,
+        input: ListIssuesInput,
+        archived: bool,
+        with_content: bool,
+    ) -> Result<IssuePage> {
+        let limit = check_limit(input.limit, 50)?;
         let after = match &input.cursor {
             Some(c) => Some(Cursor::decode(c).ok_or_else(|| {
                 ServiceError::invalid("cursor", "not a cursor this list returned: pass next_cursor from the previous page unchanged")
@@ -226,11 +256,11 @@ impl Service {
             order: input.order.unwrap_or(SortOrder::Asc),
             limit,
             after,
-            with_content: fields::needs_content(&fields),
+            with_content,
         };
         let (issues, next) = tx.list_issues(&q).await?;
-        Ok(ListIssuesOutput {
-            issues: issues.iter().map(|i| fields::row(i, &fields)).collect(),
+        Ok(IssuePage {
+            issues,
             next_cursor: next.map(|c| c.encode()),
         })
     }

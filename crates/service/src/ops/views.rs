@@ -1,0 +1,236 @@
+//! Read models for the people's door: the kanban board, work in progress
+//! per owner, the activity feed and the dependency graph. They are not MCP
+//! tools (an agent has pm_workflow_status, pm_status and pm_blocked_issues);
+//! they answer what a dashboard page shows, in one read transaction each,
+//! with typed rows.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use lazypm_domain::graph::{self, GraphAnalysis, GraphEdge, GraphNode};
+use lazypm_domain::{Event, Issue, SortField, SortOrder, Status};
+use lazypm_store::IssueQuery;
+use serde::Serialize;
+
+use crate::{Result, Service};
+
+/// In-progress work untouched for this long is flagged stale.
+pub const STALE_AFTER_HOURS: i64 = 24;
+
+/// One kanban column.
+#[derive(Debug, Serialize)]
+pub struct BoardColumn {
+    pub status: Status,
+    /// Every live issue in this status.
+    pub count: i64,
+    /// The first `per_column` of them: by priority, or newest first for
+    /// done and canceled.
+    pub issues: Vec<Issue>,
+}
+
+/// The board: every status, in workflow order.
+#[derive(Debug, Serialize)]
+pub struct Board {
+    pub project: String,
+    pub columns: Vec<BoardColumn>,
+}
+
+/// One owner's work in progress (in progress or in review).
+#[derive(Debug, Serialize)]
+pub struct OwnerWork {
+    /// `None`: nobody owns these.
+    pub owner: Option<String>,
+    pub issues: Vec<Issue>,
+    /// The newest change to any of them.
+    pub last_activity: DateTime<Utc>,
+    /// Nothing has changed for [`STALE_AFTER_HOURS`].
+    pub stale: bool,
+}
+
+/// The blocks graph of a project's open work, analysed.
+#[derive(Debug, Serialize)]
+pub struct GraphView {
+    pub project: String,
+    /// Open issues with at least one open blocks link, in analysis order.
+    pub issues: Vec<Issue>,
+    /// (blocker key, blocked key).
+    pub edges: Vec<(String, String)>,
+    pub analysis: GraphAnalysis,
+    /// Open issues with no blocks link to other open work (not drawn).
+    pub unlinked: usize,
+    /// Linked issues left out because the graph holds at most `max_nodes`.
+    pub left_out: usize,
+}
+
+const OPEN: [Status; 4] = [
+    Status::Proposed,
+    Status::InProgress,
+    Status::Review,
+    Status::Blocked,
+];
+
+fn query(project_id: i64, statuses: Vec<Status>, limit: i64) -> IssueQuery {
+    IssueQuery {
+        project_id,
+        statuses,
+        priorities: Vec::new(),
+        types: Vec::new(),
+        module: None,
+        owner: None,
+        label: None,
+        sprint_id: None,
+        parent_id: None,
+        archived: false,
+        sort: SortField::Priority,
+        order: SortOrder::Asc,
+        limit,
+        after: None,
+        with_content: false,
+    }
+}
+
+impl Service {
+    /// The kanban board of a project: each status with its count and its
+    /// first `per_column` issues (lean rows).
+    pub async fn board(&self, project: Option<&str>, per_column: i64) -> Result<Board> {
+        let mut tx = self.read().await?;
+        let scope = self.resolve_scope(&mut *tx, project).await?;
+        let (counts, _) = tx.board_counts(scope.id, None).await?;
+        let mut columns = Vec::with_capacity(Status::ALL.len());
+        for &status in Status::ALL {
+            let count = counts.get(status.as_str()).copied().unwrap_or(0);
+            let issues = if count == 0 {
+                Vec::new()
+            } else {
+                let mut q = query(scope.id, vec![status], per_column.clamp(1, 500));
+                if status.is_closed() {
+                    q.sort = SortField::Updated;
+                    q.order = SortOrder::Desc;
+                }
+                tx.list_issues(&q).await?.0
+            };
+            columns.push(BoardColumn {
+                status,
+                count,
+                issues,
+            });
+        }
+        Ok(Board {
+            project: scope.key,
+            columns,
+        })
+    }
+
+    /// Work in progress or in review, grouped by owner (unowned last), the
+    /// longest-idle owner first, each flagged stale after
+    /// [`STALE_AFTER_HOURS`] without a change.
+    pub async fn work_by_owner(
+        &self,
+        project: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OwnerWork>> {
+        let mut tx = self.read().await?;
+        let scope = self.resolve_scope(&mut *tx, project).await?;
+        let mut q = query(scope.id, vec![Status::InProgress, Status::Review], 200);
+        q.sort = SortField::Updated;
+        q.order = SortOrder::Desc;
+        let (issues, _) = tx.list_issues(&q).await?;
+        let mut by_owner: BTreeMap<Option<String>, Vec<Issue>> = BTreeMap::new();
+        for issue in issues {
+            by_owner.entry(issue.owner.clone()).or_default().push(issue);
+        }
+        let stale_before = now - Duration::hours(STALE_AFTER_HOURS);
+        let mut out: Vec<OwnerWork> = by_owner
+            .into_iter()
+            .filter_map(|(owner, issues)| {
+                let last_activity = issues.iter().map(|i| i.updated_at).max()?;
+                Some(OwnerWork {
+                    owner,
+                    issues,
+                    last_activity,
+                    stale: last_activity < stale_before,
+                })
+            })
+            .collect();
+        out.sort_by_key(|w| (w.owner.is_none(), w.last_activity));
+        Ok(out)
+    }
+
+    /// A project's newest events, newest first (at most 200).
+    pub async fn activity(&self, project: Option<&str>, limit: i64) -> Result<Vec<Event>> {
+        let mut tx = self.read().await?;
+        let scope = self.resolve_scope(&mut *tx, project).await?;
+        Ok(tx
+            .recent_events(&scope.key, None, limit.clamp(1, 200))
+            .await?)
+    }
+
+    /// The blocks graph among a project's open issues, with the critical
+    /// path, slack, the ready-now frontier and how much each issue unblocks
+    /// (see `lazypm_domain::graph`). At most `max_nodes` linked issues, the
+    /// most urgent first.
+    pub async fn dependency_graph(
+        &self,
+        project: Option<&str>,
+        max_nodes: usize,
+    ) -> Result<GraphView> {
+        let mut tx = self.read().await?;
+        let scope = self.resolve_scope(&mut *tx, project).await?;
+        let (open, _) = tx
+            .list_issues(&query(scope.id, OPEN.to_vec(), 100_000))
+            .await?;
+        let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
+        let mut raw = Vec::new();
+        for chunk in ids.chunks(500) {
+            raw.extend(tx.blocks_from(chunk).await?);
+        }
+        let open_ids: HashSet<i64> = ids.iter().copied().collect();
+        let key_of: HashMap<i64, &str> = open.iter().map(|i| (i.id, i.key.as_str())).collect();
+        let mut linked: HashSet<i64> = HashSet::new();
+        let mut edges = Vec::new();
+        for (from, to, _) in raw {
+            if open_ids.contains(&to) {
+                linked.insert(from);
+                linked.insert(to);
+                if let (Some(f), Some(t)) = (key_of.get(&from), key_of.get(&to)) {
+                    edges.push((f.to_string(), t.to_string()));
+                }
+            }
+        }
+        let unlinked = open.len() - linked.len();
+        let mut issues: Vec<Issue> = open
+            .into_iter()
+            .filter(|i| linked.contains(&i.id))
+            .collect();
+        let left_out = issues.len().saturating_sub(max_nodes);
+        issues.truncate(max_nodes);
+        let kept: HashSet<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        edges.retain(|(f, t)| kept.contains(f.as_str()) && kept.contains(t.as_str()));
+        edges.sort();
+        edges.dedup();
+        let nodes: Vec<GraphNode> = issues
+            .iter()
+            .map(|i| GraphNode {
+                key: i.key.clone(),
+                status: i.status,
+                hours: i.estimate.hours,
+            })
+            .collect();
+        let graph_edges: Vec<GraphEdge> = edges
+            .iter()
+            .map(|(f, t)| GraphEdge {
+                from: f.clone(),
+                to: t.clone(),
+            })
+            .collect();
+        let analysis = graph::analyze(&nodes, &graph_edges);
+        Ok(GraphView {
+            project: scope.key,
+            issues,
+            edges,
+            analysis,
+            unlinked,
+            left_out,
+        })
+    }
+}
