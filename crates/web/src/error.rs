@@ -47,16 +47,21 @@ impl ApiError {
     }
 }
 
+/// The HTTP status of a service error.
+pub fn status_for(e: &ServiceError) -> StatusCode {
+    match e.code() {
+        "invalid_input" => StatusCode::UNPROCESSABLE_ENTITY,
+        "not_found" => StatusCode::NOT_FOUND,
+        "conflict" => StatusCode::CONFLICT,
+        "git" => StatusCode::UNPROCESSABLE_ENTITY,
+        "read_only" => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        let status = match e.code() {
-            "invalid_input" => StatusCode::UNPROCESSABLE_ENTITY,
-            "not_found" => StatusCode::NOT_FOUND,
-            "conflict" => StatusCode::CONFLICT,
-            "git" => StatusCode::UNPROCESSABLE_ENTITY,
-            "read_only" => StatusCode::FORBIDDEN,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = status_for(&e);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "internal error");
         }

@@ -1,9 +1,10 @@
-//! lazypm's web door: the REST API under `/api`, the audit trail as live
-//! server-sent events, and MCP over streamable HTTP at `/mcp`. Like the MCP
+//! lazypm's web door: the dashboard's pages, the REST API under `/api`, the
+//! audit trail as live server-sent events, and MCP over streamable HTTP at `/mcp`. Like the MCP
 //! crate, it calls only the service layer and adds translation: one error
 //! mapping, a per-request actor, and the security checks of a local server.
 
 mod error;
+mod pages;
 pub mod routes;
 mod security;
 
@@ -78,12 +79,21 @@ pub fn app(svc: Service, config: &WebConfig, port: u16) -> Result<Router, WebErr
     };
     Ok(Router::new()
         .merge(routes::router())
+        .merge(pages::router())
         .route_service("/mcp", mcp)
-        .fallback(|| async {
-            ApiError::not_found("no such path: /api/openapi.json describes the API")
-        })
+        .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(guard, security::guard)))
+}
+
+/// An unknown path: a page for a browser, JSON for an API client.
+async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if pages::wants_login_page(&req) {
+        return pages::PageError::not_found(format!("no page at {}", req.uri().path()))
+            .into_response();
+    }
+    ApiError::not_found("no such path: /api/openapi.json describes the API").into_response()
 }
 
 /// A running server.

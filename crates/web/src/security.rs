@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::error::ApiError;
 
@@ -128,8 +128,12 @@ pub async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: Next) ->
         }
     }
     let path = req.uri().path();
-    let open = path == "/api/health" || path == "/api/login";
+    let open = path == "/api/health" || path == "/api/login" || crate::pages::is_public(path);
     if !open && !token_ok(&g, headers) {
+        if crate::pages::wants_login_page(&req) {
+            let next = crate::pages::encode(path);
+            return secured(Redirect::to(&format!("/login?next={next}")).into_response());
+        }
         return secured(
             ApiError::unauthorized(
                 "a token is required: send Authorization: Bearer TOKEN (the one given to lazypm serve with --token or LAZYPM_TOKEN), or log in with POST /api/login",
