@@ -375,8 +375,9 @@
       body: JSON.stringify({ token: form.elements.token.value }),
     });
     if (res.ok) {
-      const next = new URLSearchParams(location.search).get("next") || "/";
-      location.href = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+      // Only ever a page of this server: "/\\host" and "//host" resolve elsewhere.
+      const next = new URL(new URLSearchParams(location.search).get("next") || "/", location.origin);
+      location.href = next.origin === location.origin ? next.pathname + next.search + next.hash : "/";
       return;
     }
     let msg = "Not this server's token.";

@@ -131,7 +131,12 @@ pub async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: Next) ->
     let open = path == "/api/health" || path == "/api/login" || crate::pages::is_public(path);
     if !open && !token_ok(&g, headers) {
         if crate::pages::wants_login_page(&req) {
-            let next = crate::pages::encode(path);
+            let next = crate::pages::encode(
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or(path),
+            );
             return secured(Redirect::to(&format!("/login?next={next}")).into_response());
         }
         return secured(
