@@ -153,6 +153,11 @@ vocabulary!(
     SortOrder, "order", { Asc => "asc", Desc => "desc" }
 );
 
+vocabulary!(
+    /// A project's health, worst last.
+    Health, "health", { Healthy => "healthy", Attention => "attention", AtRisk => "at_risk" }
+);
+
 impl Status {
     /// Done and canceled issues are closed: they no longer hold anything up.
     pub fn is_closed(self) -> bool {

@@ -17,8 +17,8 @@ pub mod workflow;
 
 pub use duration::{format_minutes, parse_duration};
 pub use enums::{
-    Activity, Complexity, DependencyKind, IssueType, Priority, SortField, SortOrder, Status,
-    TaskStatus,
+    Activity, Complexity, DependencyKind, Health, IssueType, Priority, SortField, SortOrder,
+    Status, TaskStatus,
 };
 pub use error::DomainError;
 pub use event_type::EventType;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use lazypm_domain::{Event, Priority, Status};
+use lazypm_domain::{Event, Health, Priority, Status};
 use lazypm_store::CandidateQuery;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,7 @@ pub struct StatusOutput {
     /// Newest first.
     pub recent_activity: Vec<Event>,
     /// `healthy`, `attention` or `at_risk`, with the reasons.
-    pub health: String,
+    pub health: Health,
     pub health_notes: Vec<String>,
     pub next_steps: Vec<String>,
 }
@@ -105,11 +105,11 @@ impl Service {
             notes.push("P1 work exists but none is in progress".into());
         }
         let health = if open > 0 && (blocked * 4 >= open || urgent_unstarted) {
-            "at_risk"
+            Health::AtRisk
         } else if blocked > 0 || c.waiting_on_dependencies > 0 {
-            "attention"
+            Health::Attention
         } else {
-            "healthy"
+            Health::Healthy
         };
         if notes.is_empty() {
             notes.push("nothing blocked".into());
@@ -145,7 +145,7 @@ impl Service {
                 .map(|a| brief(&a.issue))
                 .collect(),
             recent_activity: recent,
-            health: health.into(),
+            health,
             health_notes: notes,
             next_steps,
         })
