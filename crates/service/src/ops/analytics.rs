@@ -2,7 +2,7 @@
 //! completed, throughput, cycle time, time logged).
 
 use chrono::{DateTime, Duration, Utc};
-use lazypm_domain::format_minutes;
+use lazypm_domain::{Health, format_minutes};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -81,7 +81,7 @@ pub struct ProjectDashboardOutput {
     /// The same, like `12h30m`.
     pub time_logged: String,
     /// `healthy`, `attention` or `at_risk`.
-    pub health: String,
+    pub health: Health,
     pub health_notes: Vec<String>,
     pub next_steps: Vec<String>,
 }
@@ -134,13 +134,9 @@ impl Service {
                     b.completed += 1;
                 }
                 if let Some(start) = i.started_at {
-                    // The lean row has no status history: read it for the pauses.
-                    let updates = tx
-                        .issue_by_key(&i.key)
-                        .await?
-                        .map(|full| full.communication.updates)
-                        .unwrap_or_default();
-                    let active = lazypm_domain::flow::cycle_time(&updates, start, at);
+                    // The row carries its status history for the pauses.
+                    let updates = &i.communication.updates;
+                    let active = lazypm_domain::flow::cycle_time(updates, start, at);
                     cycle_hours.push(active.num_seconds() as f64 / 3600.0);
                 }
             }
@@ -148,16 +144,14 @@ impl Service {
         let avg_cycle_time_hours = (!cycle_hours.is_empty())
             .then(|| round1(cycle_hours.iter().sum::<f64>() / cycle_hours.len() as f64));
 
-        let mut health = status.health.clone();
+        let mut health = status.health;
         let mut health_notes = status.health_notes.clone();
         if completed == 0 && status.open > 0 {
             health_notes.push(format!(
                 "nothing completed in the last {}",
                 timeframe.as_str()
             ));
-            if health == "healthy" {
-                health = "attention".into();
-            }
+            health = health.max(Health::Attention);
         }
         if created > completed * 2 && created >= 4 {
             health_notes.push(format!(

@@ -38,6 +38,22 @@ macro_rules! issue_select_lean {
 }
 pub(crate) use issue_select_lean;
 
+/// Like `issue_select_lean!` but with the status history (`communication`),
+/// for computations that need an issue's pauses.
+macro_rules! issue_select_with_history {
+    () => {
+        "SELECT i.id, i.project_id, i.key, p.key AS project_key, i.title, i.type, i.status, \
+         i.priority, i.module, i.owner, par.key AS parent_key, i.labels, i.effort, \
+         i.estimate_hours, i.story_points, i.complexity, i.blocker_reason, i.branch, \
+         i.time_spent_minutes, i.archived, i.version, i.created_at, i.updated_at, \
+         i.started_at, i.completed_at, '{}' AS specification, '{}' AS planning, \
+         '{}' AS implementation, i.communication, '{}' AS analytics \
+         FROM issues i JOIN projects p ON p.id = i.project_id \
+         LEFT JOIN issues par ON par.id = i.parent_id"
+    };
+}
+pub(crate) use issue_select_with_history;
+
 fn json<T: serde::de::DeserializeOwned>(row: &SqliteRow, col: &str) -> Result<T> {
     let text: String = row.try_get(col)?;
     Ok(serde_json::from_str(&text)?)

@@ -9,7 +9,7 @@ use lazypm_domain::Issue;
 use sqlx::Row;
 
 use super::issues::OPEN_SQL;
-use super::rows::{self, issue_select_lean};
+use super::rows::{self, issue_select_with_history};
 use super::{SqliteTx, ts};
 use crate::{Counts, IssueStats, Result};
 
@@ -47,41 +47,30 @@ impl IssueStats for SqliteTx {
     }
 
     async fn counts(&mut self, project_id: i64) -> Result<Counts> {
+        // One pass over the covering index `issues_counts`, summed here.
         let rows = sqlx::query(
-            "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY status \
-             UNION ALL SELECT 'priority', priority, count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY priority \
-             UNION ALL SELECT 'type', type, count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY type \
-             UNION ALL SELECT 'module', coalesce(module, '(none)'), count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 GROUP BY module \
-             UNION ALL SELECT 'archived', 'archived', count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 1",
+            "SELECT archived, status, priority, type, coalesce(module, '(none)') AS module, \
+             count(*) AS n FROM issues WHERE project_id = ? \
+             GROUP BY archived, status, priority, type, module",
         )
         .bind(project_id)
         .fetch_all(self.conn())
         .await?;
         let mut c = Counts::default();
         for r in &rows {
-            let dim: String = r.try_get("dim")?;
-            let value: String = r.try_get("value")?;
             let n: i64 = r.try_get("n")?;
-            match dim.as_str() {
-                "status" => {
-                    c.total += n;
-                    c.by_status.insert(value, n);
-                }
-                "priority" => {
-                    c.by_priority.insert(value, n);
-                }
-                "type" => {
-                    c.by_type.insert(value, n);
-                }
-                "module" => {
-                    c.by_module.insert(value, n);
-                }
-                _ => c.archived = n,
+            if r.try_get::<bool, _>("archived")? {
+                c.archived += n;
+                continue;
+            }
+            c.total += n;
+            for (map, column) in [
+                (&mut c.by_status, "status"),
+                (&mut c.by_priority, "priority"),
+                (&mut c.by_type, "type"),
+                (&mut c.by_module, "module"),
+            ] {
+                *map.entry(r.try_get::<String, _>(column)?).or_insert(0) += n;
             }
         }
         c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -103,7 +92,7 @@ impl IssueStats for SqliteTx {
     ) -> Result<Vec<Issue>> {
         // Served by the index issues_completed (project_id, completed_at).
         let rows = sqlx::query(concat!(
-            issue_select_lean!(),
+            issue_select_with_history!(),
             " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = 'done' \
              ORDER BY i.completed_at, i.id"
         ))
