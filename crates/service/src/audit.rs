@@ -23,6 +23,9 @@ use crate::{Result, Service};
 /// exclusively, so it never mistakes an event still on its way for a lost one.
 pub struct EventSink {
     path: Option<PathBuf>,
+    /// Woken after every committed change made through this sink: live
+    /// views in this process react at once instead of at their next poll.
+    changed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// How long a writer or the repair waits for the file's lock before going on
@@ -39,11 +42,20 @@ impl EventSink {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: Some(path.into()),
+            changed: Default::default(),
         }
     }
 
     pub fn disabled() -> Self {
-        Self { path: None }
+        Self {
+            path: None,
+            changed: Default::default(),
+        }
+    }
+
+    /// Notified after each change this process commits (see [`Service::changed`]).
+    pub fn changed(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.changed.clone()
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -80,6 +92,7 @@ impl EventSink {
         if events.is_empty() {
             return;
         }
+        self.changed.notify_waiters();
         let Some(mut file) = file.or_else(|| self.open()) else {
             return;
         };

@@ -112,6 +112,13 @@ impl Service {
         Ok(tx.events_after(after.max(0), limit.clamp(1, 1000)).await?)
     }
 
+    /// Completes at the next change this process commits. Changes by other
+    /// processes are not signalled: follow [`Service::events_after`] for
+    /// those (a live view waits on this or a short poll, whichever comes first).
+    pub async fn changed(&self) {
+        self.sink.changed().notified().await;
+    }
+
     /// The sequence number of the newest audit event (0 when there is none).
     pub async fn last_event_seq(&self) -> Result<i64> {
         let mut tx = self.store.begin_read().await?;

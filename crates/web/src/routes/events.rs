@@ -1,7 +1,8 @@
 //! `GET /api/events`: the audit trail as server-sent events, live. It
 //! follows the events table by sequence number, so changes made by any
 //! process on the same store (an agent's `lazypm mcp`, a `lazypm call`)
-//! arrive, within a quarter of a second.
+//! arrive, within a quarter of a second; changes made through this server
+//! arrive at once (the service signals each commit).
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -60,7 +61,14 @@ async fn events(
                         cursor = batch.last().map(|(seq, _)| *seq).unwrap_or(cursor);
                         pending.extend(batch);
                     }
-                    _ => tokio::time::sleep(POLL).await,
+                    // A change in this process wakes the feed at once;
+                    // another process's is found by the next poll.
+                    _ => {
+                        tokio::select! {
+                            _ = svc.changed() => {}
+                            _ = tokio::time::sleep(POLL) => {}
+                        }
+                    }
                 }
             }
         },
