@@ -156,6 +156,20 @@ impl Service {
         Ok(out)
     }
 
+    /// A project's key as stored and the modules its live issues name, for
+    /// filter and form suggestions.
+    pub async fn project_modules(&self, project: Option<&str>) -> Result<(String, Vec<String>)> {
+        let mut tx = self.read().await?;
+        let scope = self.resolve_scope(&mut *tx, project).await?;
+        let modules = tx
+            .module_counts(scope.id)
+            .await?
+            .into_iter()
+            .filter_map(|(m, _, _)| m)
+            .collect();
+        Ok((scope.key, modules))
+    }
+
     /// A project's newest events, newest first (at most 200).
     pub async fn activity(&self, project: Option<&str>, limit: i64) -> Result<Vec<Event>> {
         let mut tx = self.read().await?;

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use lazypm_domain::{Complexity, IssueType, Priority};
 use lazypm_service::ops::issues::GetIssueInput;
-use lazypm_service::ops::reports::StatusInput;
 
 use super::{Chrome, PageResult, Tab, page};
 use crate::routes::AppState;
@@ -55,16 +54,7 @@ fn choices() -> (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
 }
 
 async fn modules(s: &AppState, project: &str) -> Result<(String, Vec<String>), super::PageError> {
-    let st = s
-        .svc
-        .pm_status(StatusInput {
-            project_id: Some(project.to_string()),
-        })
-        .await?;
-    Ok((
-        st.project,
-        st.by_module.into_keys().filter(|m| m != "(none)").collect(),
-    ))
+    Ok(s.svc.project_modules(Some(project)).await?)
 }
 
 pub async fn create(

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
 use lazypm_domain::{IssueType, Priority, SortField, SortOrder, Status};
 use lazypm_service::ops::issues::{ListIssuesInput, OneOrMany, SearchIssuesInput, StatusFilter};
-use lazypm_service::ops::reports::StatusInput;
 
 use super::view::{self, Row};
 use super::{Chrome, PageError, PageResult, Tab, page};
@@ -261,13 +260,7 @@ pub async fn issues(
 ) -> PageResult {
     let now = Utc::now();
     let f = Filters::parse(&q)?;
-    let status = s
-        .svc
-        .pm_status(StatusInput {
-            project_id: Some(project.clone()),
-        })
-        .await?;
-    let key = status.project.clone();
+    let (key, modules) = s.svc.project_modules(Some(&project)).await?;
     let effective = f.effective();
     let status_filter = Some(OneOrMany::Many(
         effective.iter().map(|s| StatusFilter::Is(*s)).collect(),
@@ -376,12 +369,7 @@ pub async fn issues(
         searching: !f.q.is_empty(),
         next,
         first,
-        modules: status
-            .by_module
-            .keys()
-            .filter(|m| m.as_str() != "(none)")
-            .cloned()
-            .collect(),
+        modules,
         note,
     };
     let chrome = Chrome {

@@ -73,7 +73,7 @@ async fn projects_page(s: &AppState, headers: &HeaderMap) -> PageResult {
             review: n("review"),
             blocked: n("blocked"),
             done: n("done"),
-            health: st.health.clone(),
+            health: st.health.as_str().to_string(),
             last: st
                 .recent_activity
                 .first()
@@ -204,7 +204,7 @@ pub async fn dashboard(
     let main = DashboardPage {
         project: key.clone(),
         name: st.name.clone(),
-        health: d.health.clone(),
+        health: d.health.as_str().to_string(),
         health_notes: d.health_notes.clone(),
         total: st.total,
         open: st.open,
