@@ -27,6 +27,10 @@ pub struct BenchArgs {
     /// on later runs instead of seeding again; default: fresh temporary stores.
     #[arg(long, value_name = "DIR")]
     reuse: Option<std::path::PathBuf>,
+    /// Also time the dashboard's pages and `GET /api/issues/{key}` (after
+    /// topping the store up to 100k audit events).
+    #[arg(long)]
+    pages: bool,
 }
 
 /// Domain words for titles, so searches look like real ones.
@@ -176,6 +180,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             seeded(&dir, size).await?
         };
         rows.extend(measure(&svc, &dir, size, args.samples).await?);
+        if args.pages {
+            let samples = args.samples.min(100);
+            for p in crate::benchweb::measure(&svc, size, samples).await? {
+                out!("{} at {size}: largest body {} KB", p.op, p.bytes / 1024);
+                rows.push(Row {
+                    op: p.op,
+                    size,
+                    p50: p.p50,
+                    p95: p.p95,
+                    target: p.target,
+                });
+            }
+        }
     }
     out!(
         "\n{:<28} {:>8} {:>10} {:>10} {:>10}  ok",

@@ -18,6 +18,7 @@ macro_rules! show {
 }
 
 mod bench;
+mod benchweb;
 mod cli_errors;
 mod commands;
 mod config;
