@@ -128,6 +128,31 @@ pub trait IssueStats {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<Issue>>;
+    /// When each of a project's done issues (archived ones too) completed at
+    /// or after `since`, oldest first, with its active cycle time in seconds
+    /// where known: read from one index.
+    async fn completion_times(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, Option<i64>)>>;
+    /// Done issues completed at or after `since` that were started but have
+    /// no stored cycle time (completed before it was kept), with their status
+    /// history, so their cycle time can be worked out.
+    async fn completed_without_cycle(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Issue>>;
+    /// The `limit` most recent completions since `since`, newest first, lean.
+    async fn latest_completed(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Issue>>;
+    /// Minutes logged on a project's issues at or after `since`.
+    async fn minutes_logged_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64>;
     /// How many issues of a project (archived ones too) were created at or after `since`.
     async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64>;
     /// Existing keys of project `project_key` closest to issue number

@@ -108,15 +108,11 @@ impl Service {
             .resolve_scope(&mut *tx, Some(status.project.as_str()))
             .await?;
         let created = tx.created_since(project.id, since).await?;
-        let done = tx.completed_since(project.id, since).await?;
-        let logged: i64 = tx
-            .work_logs_since(project.id, since)
-            .await?
-            .iter()
-            .map(|l| l.minutes)
-            .sum();
+        let times = tx.completion_times(project.id, since).await?;
+        let logged = tx.minutes_logged_since(project.id, since).await?;
+        let latest = tx.latest_completed(project.id, since, 20).await?;
 
-        let completed = done.len() as i64;
+        let completed = times.len() as i64;
         let weeks = timeframe.days() as f64 / 7.0;
         let mut completed_by_week: Vec<WeekCount> = (0..timeframe.days())
             .step_by(7)
@@ -126,19 +122,21 @@ impl Service {
             })
             .collect();
         let mut cycle_hours = Vec::new();
-        for i in &done {
-            if let Some(at) = i.completed_at {
-                let last = completed_by_week.len().saturating_sub(1);
-                let bucket = (((at - since).num_days() / 7).max(0) as usize).min(last);
-                if let Some(b) = completed_by_week.get_mut(bucket) {
-                    b.completed += 1;
-                }
-                if let Some(start) = i.started_at {
-                    // The row carries its status history for the pauses.
-                    let updates = &i.communication.updates;
-                    let active = lazypm_domain::flow::cycle_time(updates, start, at);
-                    cycle_hours.push(active.num_seconds() as f64 / 3600.0);
-                }
+        for (at, cycle_seconds) in &times {
+            let last = completed_by_week.len().saturating_sub(1);
+            let bucket = (((*at - since).num_days() / 7).max(0) as usize).min(last);
+            if let Some(b) = completed_by_week.get_mut(bucket) {
+                b.completed += 1;
+            }
+            if let Some(secs) = cycle_seconds {
+                cycle_hours.push(*secs as f64 / 3600.0);
+            }
+        }
+        // Completed before cycle times were stored: work them out from the history.
+        for i in tx.completed_without_cycle(project.id, since).await? {
+            if let (Some(start), Some(at)) = (i.started_at, i.completed_at) {
+                let active = lazypm_domain::flow::cycle_time(&i.communication.updates, start, at);
+                cycle_hours.push(active.num_seconds() as f64 / 3600.0);
             }
         }
         let avg_cycle_time_hours = (!cycle_hours.is_empty())
@@ -169,7 +167,7 @@ impl Service {
             since,
             created,
             completed,
-            recently_completed: done.iter().rev().take(20).map(brief).collect(),
+            recently_completed: latest.iter().map(brief).collect(),
             throughput_per_week: round1(completed as f64 / weeks),
             completed_by_week,
             avg_cycle_time_hours,

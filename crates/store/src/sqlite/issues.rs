@@ -15,6 +15,18 @@ use crate::{
 /// Statuses that still hold up the issues they block.
 pub(super) const OPEN_SQL: &str = "('proposed', 'in_progress', 'review', 'blocked')";
 
+/// A done issue's active seconds from start to completion (see migration
+/// 0004): derived from its status history, stored so aggregates need not
+/// decode that history.
+fn cycle_seconds(i: &Issue) -> Option<i64> {
+    match (i.status, i.started_at, i.completed_at) {
+        (lazypm_domain::Status::Done, Some(start), Some(done)) => Some(
+            lazypm_domain::flow::cycle_time(&i.communication.updates, start, done).num_seconds(),
+        ),
+        _ => None,
+    }
+}
+
 #[async_trait]
 impl Issues for SqliteTx {
     async fn insert_issue(&mut self, i: &Issue) -> Result<i64> {
@@ -22,9 +34,10 @@ impl Issues for SqliteTx {
             "INSERT INTO issues (project_id, key, title, type, status, priority, module, owner, \
              parent_id, labels, effort, estimate_hours, story_points, complexity, blocker_reason, \
              branch, time_spent_minutes, archived, version, created_at, updated_at, started_at, \
-             completed_at, specification, planning, implementation, communication, analytics) \
+             completed_at, specification, planning, implementation, communication, analytics, \
+             cycle_seconds) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM issues WHERE key = ?), ?, ?, ?, ?, ?, \
-             ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(i.project_id)
         .bind(&i.key)
@@ -54,6 +67,7 @@ impl Issues for SqliteTx {
         .bind(serde_json::to_string(&i.implementation)?)
         .bind(serde_json::to_string(&i.communication)?)
         .bind(serde_json::to_string(&i.analytics)?)
+        .bind(cycle_seconds(i))
         .fetch_one(self.conn())
         .await?;
         Ok(id)
@@ -164,7 +178,7 @@ impl Issues for SqliteTx {
              estimate_hours = ?, story_points = ?, complexity = ?, blocker_reason = ?, branch = ?, \
              time_spent_minutes = ?, archived = ?, version = ?, updated_at = ?, started_at = ?, \
              completed_at = ?, specification = ?, planning = ?, implementation = ?, \
-             communication = ?, analytics = ? WHERE id = ? AND version = ?",
+             communication = ?, analytics = ?, cycle_seconds = ? WHERE id = ? AND version = ?",
         )
         .bind(&i.title)
         .bind(i.issue_type.as_str())
@@ -191,6 +205,7 @@ impl Issues for SqliteTx {
         .bind(serde_json::to_string(&i.implementation)?)
         .bind(serde_json::to_string(&i.communication)?)
         .bind(serde_json::to_string(&i.analytics)?)
+        .bind(cycle_seconds(i))
         .bind(i.id)
         .bind(expected_version)
         .execute(self.conn())

@@ -9,8 +9,8 @@ use lazypm_domain::Issue;
 use sqlx::Row;
 
 use super::issues::OPEN_SQL;
-use super::rows::{self, issue_select_with_history};
-use super::{SqliteTx, ts};
+use super::rows::{self, issue_select_lean, issue_select_with_history};
+use super::{SqliteTx, parse_ts, ts};
 use crate::{Counts, IssueStats, Result};
 
 #[async_trait]
@@ -73,11 +73,12 @@ impl IssueStats for SqliteTx {
                 *map.entry(r.try_get::<String, _>(column)?).or_insert(0) += n;
             }
         }
+        // From the (few) blocks links rather than from every open issue.
         c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM issues i WHERE i.project_id = ? AND i.archived = 0 \
-             AND i.status IN {OPEN_SQL} AND EXISTS (SELECT 1 FROM dependencies d \
-             JOIN issues o ON o.id = d.from_id WHERE d.to_id = i.id AND d.kind = 'blocks' \
-             AND o.status IN {OPEN_SQL})"
+            "SELECT count(DISTINCT d.to_id) FROM dependencies d \
+             JOIN issues o ON o.id = d.from_id JOIN issues i ON i.id = d.to_id \
+             WHERE d.kind = 'blocks' AND o.status IN {OPEN_SQL} AND i.project_id = ? \
+             AND i.archived = 0 AND i.status IN {OPEN_SQL}"
         )))
         .bind(project_id)
         .fetch_one(self.conn())
@@ -101,6 +102,76 @@ impl IssueStats for SqliteTx {
         .fetch_all(self.conn())
         .await?;
         rows.iter().map(rows::issue).collect()
+    }
+
+    async fn completion_times(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, Option<i64>)>> {
+        // Served by the covering index issues_completions.
+        let rows = sqlx::query(
+            "SELECT completed_at, cycle_seconds FROM issues \
+             WHERE project_id = ? AND status = 'done' AND completed_at >= ? ORDER BY completed_at",
+        )
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: String = r.try_get("completed_at")?;
+                Ok((parse_ts(&at)?, r.try_get("cycle_seconds")?))
+            })
+            .collect()
+    }
+
+    async fn completed_without_cycle(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Issue>> {
+        let rows = sqlx::query(concat!(
+            issue_select_with_history!(),
+            " WHERE i.project_id = ? AND i.status = 'done' AND i.completed_at >= ? \
+             AND i.cycle_seconds IS NULL AND i.started_at IS NOT NULL ORDER BY i.completed_at, i.id"
+        ))
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(rows::issue).collect()
+    }
+
+    async fn latest_completed(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Issue>> {
+        let rows = sqlx::query(concat!(
+            issue_select_lean!(),
+            " WHERE i.project_id = ? AND i.status = 'done' AND i.completed_at >= ? \
+             ORDER BY i.completed_at DESC, i.id DESC LIMIT ?"
+        ))
+        .bind(project_id)
+        .bind(ts(since))
+        .bind(limit)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(rows::issue).collect()
+    }
+
+    async fn minutes_logged_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
+        let n: Option<i64> = sqlx::query_scalar(
+            "SELECT sum(w.minutes) FROM work_logs w JOIN issues i ON i.id = w.issue_id \
+             WHERE i.project_id = ? AND w.logged_at >= ?",
+        )
+        .bind(project_id)
+        .bind(ts(since))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(n.unwrap_or(0))
     }
 
     async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
