@@ -284,6 +284,7 @@
         await callTool("pm_task_checklist", {
           task_key: el.dataset.check, action: el.checked ? "check" : "uncheck", item: Number(el.dataset.item),
         });
+        toast(done.pm_task_checklist);
       } catch (err) {
         el.checked = !el.checked;
         toast(err.message, "error");

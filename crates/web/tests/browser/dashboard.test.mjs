@@ -290,6 +290,7 @@ test("ticking a checklist item and commenting work from the issue page", async (
   // rather than asking the (replaced) box whether it is checked.
   await page.locator('input[data-item="2"]').click();
   await page.waitForFunction(() => document.querySelector("#toast.show")?.textContent === "Checklist updated");
+  await page.waitForFunction(() => document.querySelector('input[data-item="2"]')?.checked === true);
   await page.fill("#comment-form textarea[name=body]", "Looks **right** to me");
   await page.click("#comment-form button");
   await page.locator(".comment strong", { hasText: "right" }).waitFor();
