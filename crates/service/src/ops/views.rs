@@ -28,7 +28,7 @@ pub struct BoardColumn {
     pub issues: Vec<Issue>,
 }
 
-/// The board: every status, in workflow order.
+/// The board: every status, in [`BOARD_ORDER`].
 #[derive(Debug, Serialize)]
 pub struct Board {
     pub project: String,
@@ -61,6 +61,17 @@ pub struct GraphView {
     /// Linked issues left out because the graph holds at most `max_nodes`.
     pub left_out: usize,
 }
+
+/// The board's columns, left to right: the flow of work, then where it
+/// stops (blocked), ends (done) or is dropped (canceled).
+const BOARD_ORDER: [Status; 6] = [
+    Status::Proposed,
+    Status::InProgress,
+    Status::Review,
+    Status::Blocked,
+    Status::Done,
+    Status::Canceled,
+];
 
 const OPEN: [Status; 4] = [
     Status::Proposed,
@@ -96,8 +107,8 @@ impl Service {
         let mut tx = self.read().await?;
         let scope = self.resolve_scope(&mut *tx, project).await?;
         let (counts, _) = tx.board_counts(scope.id, None).await?;
-        let mut columns = Vec::with_capacity(Status::ALL.len());
-        for &status in Status::ALL {
+        let mut columns = Vec::with_capacity(BOARD_ORDER.len());
+        for status in BOARD_ORDER {
             let count = counts.get(status.as_str()).copied().unwrap_or(0);
             let issues = if count == 0 {
                 Vec::new()
