@@ -121,8 +121,7 @@ pub trait IssueStats {
     ) -> Result<(BTreeMap<String, i64>, BTreeMap<Option<String>, i64>)>;
     async fn counts(&mut self, project_id: i64) -> Result<Counts>;
     /// A project's issues that reached `done` at or after `since` (archived
-    /// ones too), oldest completion first, as lean rows whose only rich
-    /// content is the status history (`communication`), for cycle times.
+    /// ones too), oldest completion first, as lean rows (rich content empty).
     async fn completed_since(
         &mut self,
         project_id: i64,

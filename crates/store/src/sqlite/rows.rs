@@ -22,18 +22,32 @@ macro_rules! issue_select {
 }
 pub(crate) use issue_select;
 
+/// The columns of `issue_select!` with the rich content left out (as empty
+/// documents), `communication` given as `$communication`: the shared body of
+/// the lean selects below.
+macro_rules! issue_select_without_content {
+    ($communication:literal) => {
+        concat!(
+            "SELECT i.id, i.project_id, i.key, p.key AS project_key, i.title, i.type, i.status, \
+             i.priority, i.module, i.owner, par.key AS parent_key, i.labels, i.effort, \
+             i.estimate_hours, i.story_points, i.complexity, i.blocker_reason, i.branch, \
+             i.time_spent_minutes, i.archived, i.version, i.created_at, i.updated_at, \
+             i.started_at, i.completed_at, '{}' AS specification, '{}' AS planning, \
+             '{}' AS implementation, ",
+            $communication,
+            ", '{}' AS analytics \
+             FROM issues i JOIN projects p ON p.id = i.project_id \
+             LEFT JOIN issues par ON par.id = i.parent_id"
+        )
+    };
+}
+pub(crate) use issue_select_without_content;
+
 /// The same columns with the rich content left out (as empty documents), for
 /// list pages whose rows show no content field.
 macro_rules! issue_select_lean {
     () => {
-        "SELECT i.id, i.project_id, i.key, p.key AS project_key, i.title, i.type, i.status, \
-         i.priority, i.module, i.owner, par.key AS parent_key, i.labels, i.effort, \
-         i.estimate_hours, i.story_points, i.complexity, i.blocker_reason, i.branch, \
-         i.time_spent_minutes, i.archived, i.version, i.created_at, i.updated_at, \
-         i.started_at, i.completed_at, '{}' AS specification, '{}' AS planning, \
-         '{}' AS implementation, '{}' AS communication, '{}' AS analytics \
-         FROM issues i JOIN projects p ON p.id = i.project_id \
-         LEFT JOIN issues par ON par.id = i.parent_id"
+        $crate::sqlite::rows::issue_select_without_content!("'{}' AS communication")
     };
 }
 pub(crate) use issue_select_lean;
@@ -42,14 +56,7 @@ pub(crate) use issue_select_lean;
 /// for computations that need an issue's pauses.
 macro_rules! issue_select_with_history {
     () => {
-        "SELECT i.id, i.project_id, i.key, p.key AS project_key, i.title, i.type, i.status, \
-         i.priority, i.module, i.owner, par.key AS parent_key, i.labels, i.effort, \
-         i.estimate_hours, i.story_points, i.complexity, i.blocker_reason, i.branch, \
-         i.time_spent_minutes, i.archived, i.version, i.created_at, i.updated_at, \
-         i.started_at, i.completed_at, '{}' AS specification, '{}' AS planning, \
-         '{}' AS implementation, i.communication, '{}' AS analytics \
-         FROM issues i JOIN projects p ON p.id = i.project_id \
-         LEFT JOIN issues par ON par.id = i.parent_id"
+        $crate::sqlite::rows::issue_select_without_content!("i.communication")
     };
 }
 pub(crate) use issue_select_with_history;

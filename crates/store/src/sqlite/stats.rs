@@ -93,7 +93,7 @@ impl IssueStats for SqliteTx {
     ) -> Result<Vec<Issue>> {
         // Served by the index issues_completed (project_id, completed_at).
         let rows = sqlx::query(concat!(
-            issue_select_with_history!(),
+            issue_select_lean!(),
             " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = 'done' \
              ORDER BY i.completed_at, i.id"
         ))
