@@ -198,6 +198,8 @@ test("dropping on blocked asks for the reason and records it", async () => {
   await page.fill("#ask-input", "vendor has not answered");
   await page.click("#ask-ok");
   await page.locator(`.column[data-status="blocked"] .kcard[data-key="${key}"]`).waitFor();
+  // The card moves at once; the toast comes when the server has the change.
+  await page.locator("#toast.show", { hasText: `${key} moved to blocked` }).waitFor();
   const stored = issue(key);
   assert.equal(stored.status, "blocked");
   assert.equal(stored.blocker_reason, "vendor has not answered");
