@@ -13,14 +13,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::{
-    Comment, DependencyKind, Event, Issue, LinkedIssue, Project, Sprint, Task, WorkLog,
+    Comment, DependencyKind, Event, Issue, LinkedIssue, Project, Sprint, Status, Task, WorkLog,
 };
 
 pub use error::StoreError;
 pub use location::Location;
 pub use query::{
-    Candidate, CandidateQuery, Counts, Cursor, CursorValue, IssueDetail, IssueQuery, SearchHit,
-    SearchQuery, SprintSummary,
+    Candidate, CandidateQuery, CompletionBucket, Counts, Cursor, CursorValue, IssueDetail,
+    IssueQuery, OwnerLoad, SearchHit, SearchQuery, SprintSummary,
 };
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -127,14 +127,15 @@ pub trait IssueStats {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<Issue>>;
-    /// When each of a project's done issues (archived ones too) completed at
-    /// or after `since`, oldest first, with its active cycle time in seconds
-    /// where known: read from one index.
-    async fn completion_times(
+    /// A project's done issues (archived ones too) counted per bucket of
+    /// completion time: bucket `k` holds those completed in `[starts[k],
+    /// starts[k + 1])`, the last one everything from its start on. Empty
+    /// buckets are left out; stored cycle times are summed. From one index.
+    async fn completions_by_bucket(
         &mut self,
         project_id: i64,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<(DateTime<Utc>, Option<i64>)>>;
+        starts: &[DateTime<Utc>],
+    ) -> Result<Vec<CompletionBucket>>;
     /// Done issues completed at or after `since` that were started but have
     /// no stored cycle time (completed before it was kept), with their status
     /// history, so their cycle time can be worked out.
@@ -148,6 +149,22 @@ pub trait IssueStats {
         &mut self,
         project_id: i64,
         since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Issue>>;
+    /// A project's live issues in `statuses`, counted per owner and status,
+    /// with the newest update in each group.
+    async fn owner_workload(
+        &mut self,
+        project_id: i64,
+        statuses: &[Status],
+    ) -> Result<Vec<OwnerLoad>>;
+    /// One owner's (`None`: nobody's) live issues in `statuses`, most
+    /// recently updated first, lean.
+    async fn owner_latest(
+        &mut self,
+        project_id: i64,
+        statuses: &[Status],
+        owner: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Issue>>;
     /// Minutes logged on a project's issues at or after `since`.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use lazypm_domain::{
     Comment, Issue, IssueType, LinkedIssue, Priority, SortField, SortOrder, Sprint, Status, Task,
     WorkLog,
@@ -30,6 +31,30 @@ pub struct IssueQuery {
     /// Load the rich content (specification … analytics); when false those
     /// come back empty, which keeps lean list pages cheap.
     pub with_content: bool,
+}
+
+impl IssueQuery {
+    /// Live issues of a project in `statuses` (any when empty), by priority,
+    /// without the rich content: the start most internal lists build on.
+    pub fn lean(project_id: i64, statuses: Vec<Status>, limit: i64) -> IssueQuery {
+        IssueQuery {
+            project_id,
+            statuses,
+            priorities: Vec::new(),
+            types: Vec::new(),
+            module: None,
+            owner: None,
+            label: None,
+            sprint_id: None,
+            parent_id: None,
+            archived: false,
+            sort: SortField::Priority,
+            order: SortOrder::Asc,
+            limit,
+            after: None,
+            with_content: false,
+        }
+    }
 }
 
 /// Where a page ended: the sort value and id of its last row.
@@ -136,6 +161,28 @@ pub struct Counts {
     /// Open issues waiting on an open `blocks` dependency.
     pub waiting_on_dependencies: i64,
     pub archived: i64,
+}
+
+/// Completions in one bucket of completion time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletionBucket {
+    /// The bucket's index in the starts asked for.
+    pub bucket: i64,
+    pub completed: i64,
+    /// Of those, how many have a stored cycle time, and its sum in seconds.
+    pub with_cycle: i64,
+    pub cycle_seconds: i64,
+}
+
+/// How many of a project's live issues in one status one owner has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnerLoad {
+    /// `None`: nobody owns them.
+    pub owner: Option<String>,
+    pub status: Status,
+    pub count: i64,
+    /// The newest `updated_at` among them.
+    pub last_update: DateTime<Utc>,
 }
 
 /// A sprint with its progress.

@@ -108,12 +108,8 @@ impl Service {
             .resolve_scope(&mut *tx, Some(status.project.as_str()))
             .await?;
         let created = tx.created_since(project.id, since).await?;
-        let times = tx.completion_times(project.id, since).await?;
-        let logged = tx.minutes_logged_since(project.id, since).await?;
-        let latest = tx.latest_completed(project.id, since, 20).await?;
-
-        let completed = times.len() as i64;
-        let weeks = timeframe.days() as f64 / 7.0;
+        // 7-day buckets from `since`; a completion in the last partial days
+        // joins the last one.
         let mut completed_by_week: Vec<WeekCount> = (0..timeframe.days())
             .step_by(7)
             .map(|d| WeekCount {
@@ -121,26 +117,35 @@ impl Service {
                 completed: 0,
             })
             .collect();
-        let mut cycle_hours = Vec::new();
-        for (at, cycle_seconds) in &times {
-            let last = completed_by_week.len().saturating_sub(1);
-            let bucket = (((*at - since).num_days() / 7).max(0) as usize).min(last);
-            if let Some(b) = completed_by_week.get_mut(bucket) {
-                b.completed += 1;
+        let starts: Vec<_> = completed_by_week.iter().map(|w| w.from).collect();
+        let buckets = tx.completions_by_bucket(project.id, &starts).await?;
+        let logged = tx.minutes_logged_since(project.id, since).await?;
+        let latest = tx.latest_completed(project.id, since, 20).await?;
+
+        let (mut completed, mut cycle_count, mut cycle_seconds) = (0, 0, 0);
+        for b in &buckets {
+            if let Some(w) = usize::try_from(b.bucket)
+                .ok()
+                .and_then(|i| completed_by_week.get_mut(i))
+            {
+                w.completed += b.completed;
             }
-            if let Some(secs) = cycle_seconds {
-                cycle_hours.push(*secs as f64 / 3600.0);
-            }
+            completed += b.completed;
+            cycle_count += b.with_cycle;
+            cycle_seconds += b.cycle_seconds;
         }
+        let weeks = timeframe.days() as f64 / 7.0;
+        let mut cycle_hours_sum = cycle_seconds as f64 / 3600.0;
         // Completed before cycle times were stored: work them out from the history.
         for i in tx.completed_without_cycle(project.id, since).await? {
             if let (Some(start), Some(at)) = (i.started_at, i.completed_at) {
                 let active = lazypm_domain::flow::cycle_time(&i.communication.updates, start, at);
-                cycle_hours.push(active.num_seconds() as f64 / 3600.0);
+                cycle_hours_sum += active.num_seconds() as f64 / 3600.0;
+                cycle_count += 1;
             }
         }
-        let avg_cycle_time_hours = (!cycle_hours.is_empty())
-            .then(|| round1(cycle_hours.iter().sum::<f64>() / cycle_hours.len() as f64));
+        let avg_cycle_time_hours =
+            (cycle_count > 0).then(|| round1(cycle_hours_sum / cycle_count as f64));
 
         let mut health = status.health;
         let mut health_notes = status.health_notes.clone();

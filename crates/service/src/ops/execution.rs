@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use lazypm_domain::{EventType, SortField, SortOrder, Status};
+use lazypm_domain::{EventType, SortField, Status};
 use lazypm_store::IssueQuery;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -88,27 +88,14 @@ pub struct WorkflowStatusOutput {
 }
 
 fn column_query(project_id: i64, status: Status, owner: Option<&str>, limit: i64) -> IssueQuery {
-    let closed = status.is_closed();
     IssueQuery {
-        project_id,
-        statuses: vec![status],
-        priorities: Vec::new(),
-        types: Vec::new(),
-        module: None,
         owner: owner.map(str::to_string),
-        label: None,
-        sprint_id: None,
-        parent_id: None,
-        archived: false,
-        sort: if closed {
+        sort: if status.is_closed() {
             SortField::Updated
         } else {
             SortField::Priority
         },
-        order: SortOrder::Asc,
-        limit,
-        after: None,
-        with_content: false,
+        ..IssueQuery::lean(project_id, vec![status], limit)
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use lazypm_domain::{Event, Health, Priority, Status};
-use lazypm_store::CandidateQuery;
+use lazypm_store::IssueQuery;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -77,13 +77,12 @@ impl Service {
             .resolve_project(&mut *tx, input.project_id.as_deref())
             .await?;
         let c = tx.counts(project.id).await?;
-        let active = tx
-            .candidates(&CandidateQuery {
-                project_id: project.id,
-                statuses: vec![Status::InProgress, Status::Review],
-                limit: 50,
-                ..Default::default()
-            })
+        let (active, _) = tx
+            .list_issues(&IssueQuery::lean(
+                project.id,
+                vec![Status::InProgress, Status::Review],
+                50,
+            ))
             .await?;
         let recent = tx.recent_events(&project.key, None, 10).await?;
         let n = |s: Status| c.by_status.get(s.as_str()).copied().unwrap_or(0);
@@ -99,7 +98,7 @@ impl Service {
                 c.waiting_on_dependencies
             ));
         }
-        let urgent_unstarted = active.iter().all(|a| a.issue.priority != Priority::P1)
+        let urgent_unstarted = active.iter().all(|a| a.priority != Priority::P1)
             && c.by_priority.get("P1").copied().unwrap_or(0) > 0;
         if urgent_unstarted {
             notes.push("P1 work exists but none is in progress".into());
@@ -136,13 +135,13 @@ impl Service {
             archived: c.archived,
             in_progress: active
                 .iter()
-                .filter(|a| a.issue.status == Status::InProgress)
-                .map(|a| brief(&a.issue))
+                .filter(|a| a.status == Status::InProgress)
+                .map(brief)
                 .collect(),
             in_review: active
                 .iter()
-                .filter(|a| a.issue.status == Status::Review)
-                .map(|a| brief(&a.issue))
+                .filter(|a| a.status == Status::Review)
+                .map(brief)
                 .collect(),
             recent_activity: recent,
             health,

@@ -35,16 +35,34 @@ pub struct Board {
     pub columns: Vec<BoardColumn>,
 }
 
+/// How many of each owner's issues a dashboard lists (the rest are counted).
+pub const WORK_SHOWN_PER_OWNER: i64 = 8;
+
 /// One owner's work in progress (in progress or in review).
 #[derive(Debug, Serialize)]
 pub struct OwnerWork {
     /// `None`: nobody owns these.
     pub owner: Option<String>,
+    pub in_progress: i64,
+    pub in_review: i64,
+    /// The [`WORK_SHOWN_PER_OWNER`] most recently changed of them.
     pub issues: Vec<Issue>,
     /// The newest change to any of them.
     pub last_activity: DateTime<Utc>,
     /// Nothing has changed for [`STALE_AFTER_HOURS`].
     pub stale: bool,
+}
+
+/// Work in progress per owner and the review queue.
+#[derive(Debug, Serialize)]
+pub struct WorkInProgress {
+    /// Owners whose newest change is oldest first (the stalest on top),
+    /// unowned work last.
+    pub owners: Vec<OwnerWork>,
+    /// Issues in review, longest waiting first (at most `review_limit`).
+    pub review: Vec<Issue>,
+    /// Every issue in review.
+    pub review_total: i64,
 }
 
 /// The blocks graph of a project's open work, analysed.
@@ -80,26 +98,6 @@ const OPEN: [Status; 4] = [
     Status::Blocked,
 ];
 
-fn query(project_id: i64, statuses: Vec<Status>, limit: i64) -> IssueQuery {
-    IssueQuery {
-        project_id,
-        statuses,
-        priorities: Vec::new(),
-        types: Vec::new(),
-        module: None,
-        owner: None,
-        label: None,
-        sprint_id: None,
-        parent_id: None,
-        archived: false,
-        sort: SortField::Priority,
-        order: SortOrder::Asc,
-        limit,
-        after: None,
-        with_content: false,
-    }
-}
-
 impl Service {
     /// The kanban board of a project: each status with its count and its
     /// first `per_column` issues (lean rows).
@@ -113,7 +111,7 @@ impl Service {
             let issues = if count == 0 {
                 Vec::new()
             } else {
-                let mut q = query(scope.id, vec![status], per_column.clamp(1, 500));
+                let mut q = IssueQuery::lean(scope.id, vec![status], per_column.clamp(1, 500));
                 if status.is_closed() {
                     q.sort = SortField::Updated;
                     q.order = SortOrder::Desc;
@@ -132,39 +130,60 @@ impl Service {
         })
     }
 
-    /// Work in progress or in review, grouped by owner (unowned last), the
-    /// longest-idle owner first, each flagged stale after
-    /// [`STALE_AFTER_HOURS`] without a change.
-    pub async fn work_by_owner(
+    /// Work in progress per owner, counted, with each owner's most recently
+    /// changed issues, and the review queue longest waiting first.
+    pub async fn work_in_progress(
         &self,
         project: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<OwnerWork>> {
+        review_limit: i64,
+    ) -> Result<WorkInProgress> {
+        const ACTIVE: [Status; 2] = [Status::InProgress, Status::Review];
         let mut tx = self.read().await?;
         let scope = self.resolve_scope(&mut *tx, project).await?;
-        let mut q = query(scope.id, vec![Status::InProgress, Status::Review], 200);
-        q.sort = SortField::Updated;
-        q.order = SortOrder::Desc;
-        let (issues, _) = tx.list_issues(&q).await?;
-        let mut by_owner: BTreeMap<Option<String>, Vec<Issue>> = BTreeMap::new();
-        for issue in issues {
-            by_owner.entry(issue.owner.clone()).or_default().push(issue);
+        let mut by_owner: BTreeMap<Option<String>, (i64, i64, DateTime<Utc>)> = BTreeMap::new();
+        for load in tx.owner_workload(scope.id, &ACTIVE).await? {
+            let entry = by_owner
+                .entry(load.owner)
+                .or_insert((0, 0, load.last_update));
+            match load.status {
+                Status::Review => entry.1 += load.count,
+                _ => entry.0 += load.count,
+            }
+            entry.2 = entry.2.max(load.last_update);
         }
         let stale_before = now - Duration::hours(STALE_AFTER_HOURS);
-        let mut out: Vec<OwnerWork> = by_owner
-            .into_iter()
-            .filter_map(|(owner, issues)| {
-                let last_activity = issues.iter().map(|i| i.updated_at).max()?;
-                Some(OwnerWork {
-                    owner,
-                    issues,
-                    last_activity,
-                    stale: last_activity < stale_before,
-                })
-            })
-            .collect();
-        out.sort_by_key(|w| (w.owner.is_none(), w.last_activity));
-        Ok(out)
+        let mut owners = Vec::with_capacity(by_owner.len());
+        let mut review_total = 0;
+        for (owner, (in_progress, in_review, last_activity)) in by_owner {
+            review_total += in_review;
+            let issues = tx
+                .owner_latest(scope.id, &ACTIVE, owner.as_deref(), WORK_SHOWN_PER_OWNER)
+                .await?;
+            owners.push(OwnerWork {
+                owner,
+                in_progress,
+                in_review,
+                issues,
+                last_activity,
+                stale: last_activity < stale_before,
+            });
+        }
+        owners.sort_by_key(|w| (w.owner.is_none(), w.last_activity));
+        let review = if review_total == 0 {
+            Vec::new()
+        } else {
+            let mut q =
+                IssueQuery::lean(scope.id, vec![Status::Review], review_limit.clamp(1, 200));
+            q.sort = SortField::Updated;
+            q.order = SortOrder::Asc;
+            tx.list_issues(&q).await?.0
+        };
+        Ok(WorkInProgress {
+            owners,
+            review,
+            review_total,
+        })
     }
 
     /// A project's key as stored and the modules its live issues name, for
@@ -202,7 +221,7 @@ impl Service {
         let mut tx = self.read().await?;
         let scope = self.resolve_scope(&mut *tx, project).await?;
         let (open, _) = tx
-            .list_issues(&query(scope.id, OPEN.to_vec(), 100_000))
+            .list_issues(&IssueQuery::lean(scope.id, OPEN.to_vec(), 100_000))
             .await?;
         let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
         let mut raw = Vec::new();

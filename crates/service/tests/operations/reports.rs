@@ -1,6 +1,8 @@
 //! Reports and search: status counts, blocked issues, the daily standup, an
 //! issue's history, and full-text search.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -364,4 +366,95 @@ async fn search_scores_reflect_the_ranking() {
         s0 > s1 && s1 > 0.0,
         "scores {s0} and {s1} do not show the ranking"
     );
+}
+
+/// The counts pm_status reports from the table the store's triggers keep,
+/// checked after every kind of change against the issues themselves.
+#[tokio::test]
+async fn status_counts_follow_every_change() {
+    let (_dir, svc) = setup_project().await;
+    async fn check(svc: &lazypm_service::Service, keys: &[String], after: &str) {
+        let mut expected: [BTreeMap<String, i64>; 4] = Default::default();
+        let (mut total, mut archived) = (0, 0);
+        for key in keys {
+            let issue = get(svc, key).await["issue"].clone();
+            if issue["archived"] == true {
+                archived += 1;
+                continue;
+            }
+            total += 1;
+            let module = issue["module"].as_str().unwrap_or("(none)").to_string();
+            for (map, value) in expected.iter_mut().zip([
+                issue["status"].as_str().unwrap().to_string(),
+                issue["priority"].as_str().unwrap().to_string(),
+                issue["type"].as_str().unwrap().to_string(),
+                module,
+            ]) {
+                *map.entry(value).or_insert(0) += 1;
+            }
+        }
+        let s = ok(svc, "pm_status", json!({})).await;
+        assert_eq!(s["total"], total, "total after {after}");
+        assert_eq!(s["archived"], archived, "archived after {after}");
+        for (field, map) in ["by_status", "by_priority", "by_type", "by_module"]
+            .iter()
+            .zip(&expected)
+        {
+            assert_eq!(s[field], json!(map), "{field} after {after}");
+        }
+    }
+
+    let mut keys = Vec::new();
+    for (title, extra) in [
+        (
+            "Parser",
+            json!({"type": "feature", "priority": "P2", "module": "core"}),
+        ),
+        (
+            "Crash",
+            json!({"type": "bug", "priority": "P1", "module": "core"}),
+        ),
+        ("Docs", json!({"type": "chore", "priority": "P4"})),
+        (
+            "Spike",
+            json!({"type": "spike", "priority": "P3", "module": "ui"}),
+        ),
+    ] {
+        keys.push(create(&svc, title, extra).await);
+    }
+    check(&svc, &keys, "creating").await;
+    start(&svc, &keys[0]).await;
+    start(&svc, &keys[1]).await;
+    check(&svc, &keys, "starting").await;
+    ok(
+        &svc,
+        "pm_update_issue",
+        json!({"issue_key": keys[2], "priority": "P1", "type": "bug", "module": "ui"}),
+    )
+    .await;
+    check(&svc, &keys, "changing priority, type and module").await;
+    ok(
+        &svc,
+        "pm_update_issue",
+        json!({"issue_key": keys[2], "title": "Docs, again"}),
+    )
+    .await;
+    check(&svc, &keys, "changing only the title").await;
+    ok(&svc, "pm_complete_issue", json!({"issue_key": keys[1]})).await;
+    check(&svc, &keys, "completing").await;
+    ok(
+        &svc,
+        "pm_update_issue",
+        json!({"issue_key": keys[1], "archived": true}),
+    )
+    .await;
+    check(&svc, &keys, "archiving").await;
+    ok(
+        &svc,
+        "pm_delete_issue",
+        json!({"issue_key": keys[3], "confirm": true}),
+    )
+    .await;
+    keys.remove(3);
+    check(&svc, &keys, "deleting").await;
 }

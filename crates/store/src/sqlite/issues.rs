@@ -406,7 +406,11 @@ fn cursor_value(issue: &Issue, field: SortField) -> CursorValue {
     }
 }
 
-fn push_in<'a>(b: &mut QueryBuilder<Sqlite>, col: &str, values: impl Iterator<Item = &'a str>) {
+pub(super) fn push_in<'a>(
+    b: &mut QueryBuilder<Sqlite>,
+    col: &str,
+    values: impl Iterator<Item = &'a str>,
+) {
     let values: Vec<&str> = values.collect();
     if values.is_empty() {
         return;

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use lazypm_domain::Issue;
-use sqlx::Row;
+use lazypm_domain::{Issue, Status};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::issues::OPEN_SQL;
+use super::issues::{OPEN_SQL, push_in};
 use super::rows::{self, issue_select_lean, issue_select_with_history};
-use super::{SqliteTx, parse_ts, ts};
-use crate::{Counts, IssueStats, Result};
+use super::{SqliteTx, parse_enum, parse_ts, ts};
+use crate::{CompletionBucket, Counts, IssueStats, OwnerLoad, Result};
 
 #[async_trait]
 impl IssueStats for SqliteTx {
@@ -47,11 +47,11 @@ impl IssueStats for SqliteTx {
     }
 
     async fn counts(&mut self, project_id: i64) -> Result<Counts> {
-        // One pass over the covering index `issues_counts`, summed here.
+        // The counts table the triggers of migration 0005 keep, summed here.
         let rows = sqlx::query(
-            "SELECT archived, status, priority, type, coalesce(module, '(none)') AS module, \
-             count(*) AS n FROM issues WHERE project_id = ? \
-             GROUP BY archived, status, priority, type, module",
+            "SELECT archived, status, priority, type, \
+             CASE module WHEN '' THEN '(none)' ELSE module END AS module, n \
+             FROM issue_counts WHERE project_id = ? AND n > 0",
         )
         .bind(project_id)
         .fetch_all(self.conn())
@@ -73,11 +73,14 @@ impl IssueStats for SqliteTx {
                 *map.entry(r.try_get::<String, _>(column)?).or_insert(0) += n;
             }
         }
-        // From the (few) blocks links rather than from every open issue.
+        // From the (few) blocks links rather than from every open issue, with
+        // both ends looked up in the small index issues_by_id (migration 0005).
         c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(DISTINCT d.to_id) FROM dependencies d \
-             JOIN issues o ON o.id = d.from_id JOIN issues i ON i.id = d.to_id \
-             WHERE d.kind = 'blocks' AND o.status IN {OPEN_SQL} AND i.project_id = ? \
+             CROSS JOIN issues o INDEXED BY issues_by_id \
+             CROSS JOIN issues i INDEXED BY issues_by_id \
+             WHERE o.id = d.from_id AND i.id = d.to_id AND d.kind = 'blocks' \
+             AND o.status IN {OPEN_SQL} AND i.project_id = ? \
              AND i.archived = 0 AND i.status IN {OPEN_SQL}"
         )))
         .bind(project_id)
@@ -104,24 +107,41 @@ impl IssueStats for SqliteTx {
         rows.iter().map(rows::issue).collect()
     }
 
-    async fn completion_times(
+    async fn completions_by_bucket(
         &mut self,
         project_id: i64,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<(DateTime<Utc>, Option<i64>)>> {
-        // Served by the covering index issues_completions.
-        let rows = sqlx::query(
-            "SELECT completed_at, cycle_seconds FROM issues \
-             WHERE project_id = ? AND status = 'done' AND completed_at >= ? ORDER BY completed_at",
+        starts: &[DateTime<Utc>],
+    ) -> Result<Vec<CompletionBucket>> {
+        let Some(first) = starts.first() else {
+            return Ok(Vec::new());
+        };
+        // Served by the covering index issues_completions; the bucket is how
+        // many later starts a completion has passed (text comparisons of
+        // stored timestamps, no date parsing).
+        let mut b = QueryBuilder::<Sqlite>::new("SELECT 0");
+        for start in &starts[1..] {
+            b.push(" + (completed_at >= ")
+                .push_bind(ts(*start))
+                .push(")");
+        }
+        b.push(
+            " AS bucket, count(*) AS n, count(cycle_seconds) AS with_cycle, \
+             coalesce(sum(cycle_seconds), 0) AS cycle_seconds \
+             FROM issues WHERE status = 'done' AND project_id = ",
         )
-        .bind(project_id)
-        .bind(ts(since))
-        .fetch_all(self.conn())
-        .await?;
+        .push_bind(project_id)
+        .push(" AND completed_at >= ")
+        .push_bind(ts(*first))
+        .push(" GROUP BY bucket ORDER BY bucket");
+        let rows = b.build().fetch_all(self.conn()).await?;
         rows.iter()
             .map(|r| {
-                let at: String = r.try_get("completed_at")?;
-                Ok((parse_ts(&at)?, r.try_get("cycle_seconds")?))
+                Ok(CompletionBucket {
+                    bucket: r.try_get("bucket")?,
+                    completed: r.try_get("n")?,
+                    with_cycle: r.try_get("with_cycle")?,
+                    cycle_seconds: r.try_get("cycle_seconds")?,
+                })
             })
             .collect()
     }
@@ -131,10 +151,14 @@ impl IssueStats for SqliteTx {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<Issue>> {
+        // The ids from the index issues_completions, which holds
+        // cycle_seconds, so issues that have one are passed over unread.
         let rows = sqlx::query(concat!(
             issue_select_with_history!(),
-            " WHERE i.project_id = ? AND i.status = 'done' AND i.completed_at >= ? \
-             AND i.cycle_seconds IS NULL AND i.started_at IS NOT NULL ORDER BY i.completed_at, i.id"
+            " WHERE i.id IN (SELECT id FROM issues INDEXED BY issues_completions \
+             WHERE project_id = ? AND status = 'done' AND completed_at >= ? \
+             AND cycle_seconds IS NULL) \
+             AND i.started_at IS NOT NULL ORDER BY i.completed_at, i.id"
         ))
         .bind(project_id)
         .bind(ts(since))
@@ -162,10 +186,60 @@ impl IssueStats for SqliteTx {
         rows.iter().map(rows::issue).collect()
     }
 
+    async fn owner_workload(
+        &mut self,
+        project_id: i64,
+        statuses: &[Status],
+    ) -> Result<Vec<OwnerLoad>> {
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "SELECT owner, status, count(*) AS n, max(updated_at) AS last FROM issues \
+             WHERE archived = 0 AND project_id = ",
+        );
+        b.push_bind(project_id);
+        push_in(&mut b, "status", statuses.iter().map(|s| s.as_str()));
+        b.push(" GROUP BY owner, status ORDER BY owner, status");
+        let rows = b.build().fetch_all(self.conn()).await?;
+        rows.iter()
+            .map(|r| {
+                let last: String = r.try_get("last")?;
+                Ok(OwnerLoad {
+                    owner: r.try_get("owner")?,
+                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                    count: r.try_get("n")?,
+                    last_update: parse_ts(&last)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn owner_latest(
+        &mut self,
+        project_id: i64,
+        statuses: &[Status],
+        owner: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Issue>> {
+        // Walks the index issues_updated newest first until `limit` match.
+        let mut b = QueryBuilder::<Sqlite>::new(concat!(
+            issue_select_lean!(),
+            " WHERE i.archived = 0 AND i.project_id = "
+        ));
+        b.push_bind(project_id);
+        push_in(&mut b, "i.status", statuses.iter().map(|s| s.as_str()));
+        b.push(" AND i.owner IS ")
+            .push_bind(owner.map(str::to_string))
+            .push(" ORDER BY i.updated_at DESC, i.id DESC LIMIT ")
+            .push_bind(limit);
+        let rows = b.build().fetch_all(self.conn()).await?;
+        rows.iter().map(rows::issue).collect()
+    }
+
     async fn minutes_logged_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
         let n: Option<i64> = sqlx::query_scalar(
-            "SELECT sum(w.minutes) FROM work_logs w JOIN issues i ON i.id = w.issue_id \
-             WHERE i.project_id = ? AND w.logged_at >= ?",
+            // The logs of the window (index work_logs_time), each one's project
+            // from the small index issues_by_id.
+            "SELECT sum(w.minutes) FROM work_logs w CROSS JOIN issues i INDEXED BY issues_by_id \
+             WHERE i.id = w.issue_id AND i.project_id = ? AND w.logged_at >= ?",
         )
         .bind(project_id)
         .bind(ts(since))

@@ -95,7 +95,12 @@ async fn projects_page(s: &AppState, headers: &HeaderMap) -> PageResult {
 struct OwnerBlock {
     owner: String,
     agentish: bool,
+    in_progress: i64,
+    in_review: i64,
     issues: Vec<Row>,
+    /// How many are not listed, and where they all are.
+    more: i64,
+    all_href: String,
     last: String,
     stale: bool,
 }
@@ -134,6 +139,7 @@ struct DashboardPage {
     owners: Vec<OwnerBlock>,
     feed: Vec<FeedItem>,
     review: Vec<Row>,
+    review_total: i64,
 }
 
 #[derive(Deserialize)]
@@ -162,7 +168,7 @@ pub async fn dashboard(
         })
         .await?;
     let key = d.status.project.clone();
-    let work = s.svc.work_by_owner(Some(&key), now).await?;
+    let work = s.svc.work_in_progress(Some(&key), now, 20).await?;
     let events = s.svc.activity(Some(&key), 40).await?;
     let st = &d.status;
     let bar_href = |param: &'static str| {
@@ -192,13 +198,28 @@ pub async fn dashboard(
         })
         .collect();
     let owners = work
+        .owners
         .iter()
-        .map(|w| OwnerBlock {
-            owner: w.owner.clone().unwrap_or_else(|| "unowned".into()),
-            agentish: w.owner.as_deref().is_some_and(|o| o != "web"),
-            issues: w.issues.iter().map(|i| view::row(i, now)).collect(),
-            last: view::ago(w.last_activity, now),
-            stale: w.stale,
+        .map(|w| {
+            let shown = w.issues.len() as i64;
+            let all_href = match &w.owner {
+                Some(o) => format!(
+                    "/p/{key}/issues?status=in_progress,review&owner={}",
+                    super::lists::encode(o)
+                ),
+                None => format!("/p/{key}/issues?status=in_progress,review"),
+            };
+            OwnerBlock {
+                owner: w.owner.clone().unwrap_or_else(|| "unowned".into()),
+                agentish: w.owner.as_deref().is_some_and(|o| o != "web"),
+                in_progress: w.in_progress,
+                in_review: w.in_review,
+                issues: w.issues.iter().map(|i| view::row(i, now)).collect(),
+                more: (w.in_progress + w.in_review - shown).max(0),
+                all_href,
+                last: view::ago(w.last_activity, now),
+                stale: w.stale,
+            }
         })
         .collect();
     let main = DashboardPage {
@@ -243,12 +264,8 @@ pub async fn dashboard(
         weeks,
         owners,
         feed: view::feed(&events, now),
-        review: work
-            .iter()
-            .flat_map(|w| w.issues.iter())
-            .filter(|i| i.status == lazypm_domain::Status::Review)
-            .map(|i| view::row(i, now))
-            .collect(),
+        review: work.review.iter().map(|i| view::row(i, now)).collect(),
+        review_total: work.review_total,
     };
     let chrome = Chrome {
         title: format!("{} dashboard", main.name),

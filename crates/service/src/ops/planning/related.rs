@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use lazypm_domain::{DependencyKind, LinkDirection, SortField, SortOrder, Status};
+use lazypm_domain::{DependencyKind, LinkDirection, SortField, Status};
 use lazypm_store::{IssueQuery, SearchQuery};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -117,21 +117,9 @@ impl Found {
 
 fn children_query(project_id: i64, parent_id: i64) -> IssueQuery {
     IssueQuery {
-        project_id,
-        statuses: Vec::new(),
-        priorities: Vec::new(),
-        types: Vec::new(),
-        module: None,
-        owner: None,
-        label: None,
-        sprint_id: None,
         parent_id: Some(parent_id),
-        archived: false,
         sort: SortField::Key,
-        order: SortOrder::Asc,
-        limit: 200,
-        after: None,
-        with_content: false,
+        ..IssueQuery::lean(project_id, Vec::new(), 200)
     }
 }
 
