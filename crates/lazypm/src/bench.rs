@@ -15,6 +15,12 @@ use lazypm_service::ops::tasks::CreateTaskInput;
 use lazypm_service::ops::work::*;
 use lazypm_service::{Context, EventSink, Service};
 
+mod data;
+mod mcp;
+
+use data::Rng;
+use mcp::{McpProcess, mcp_handshake};
+
 #[derive(clap::Args)]
 pub struct BenchArgs {
     /// Store sizes to measure, comma-separated.
@@ -31,127 +37,6 @@ pub struct BenchArgs {
     /// topping the store up to 100k audit events).
     #[arg(long)]
     pages: bool,
-}
-
-/// Domain words for titles, so searches look like real ones.
-const WORDS: &[&str] = &[
-    "login",
-    "session",
-    "token",
-    "cache",
-    "schema",
-    "migration",
-    "index",
-    "query",
-    "parser",
-    "render",
-    "layout",
-    "button",
-    "dialog",
-    "upload",
-    "download",
-    "export",
-    "import",
-    "backup",
-    "restore",
-    "search",
-    "filter",
-    "sort",
-    "pagination",
-    "webhook",
-    "retry",
-    "timeout",
-    "queue",
-    "worker",
-    "scheduler",
-    "cron",
-    "email",
-    "notification",
-    "billing",
-    "invoice",
-    "payment",
-    "refund",
-    "account",
-    "profile",
-    "avatar",
-    "password",
-    "oauth",
-    "permission",
-    "role",
-    "audit",
-    "metrics",
-    "tracing",
-    "logging",
-    "alert",
-    "dashboard",
-    "chart",
-    "report",
-    "graph",
-    "latency",
-    "memory",
-    "leak",
-    "crash",
-    "deadlock",
-    "race",
-    "flaky",
-    "test",
-    "fixture",
-    "benchmark",
-    "build",
-    "release",
-    "deploy",
-    "rollback",
-    "config",
-    "feature",
-    "flag",
-    "toggle",
-    "api",
-    "endpoint",
-    "client",
-    "server",
-    "proxy",
-    "gateway",
-    "socket",
-    "stream",
-    "batch",
-    "bulk",
-    "sync",
-    "conflict",
-    "merge",
-    "branch",
-    "commit",
-    "review",
-    "comment",
-    "thread",
-    "mention",
-    "tag",
-];
-
-/// A small deterministic generator (xorshift64*), so runs are comparable.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn word(&mut self) -> &'static str {
-        WORDS[self.below(WORDS.len())]
-    }
-    /// A made-up word from a vocabulary of 4096, for description text.
-    fn filler(&mut self) -> String {
-        const SYL: &[&str] = &[
-            "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "da", "fi", "go", "hu", "ja",
-            "ke", "po",
-        ];
-        let n = self.below(4096);
-        (0..3).map(|i| SYL[(n >> (i * 4)) & 15]).collect()
-    }
 }
 
 struct Row {
@@ -561,75 +446,4 @@ async fn measure(
         (!big).then_some(1.0),
     );
     Ok(rows)
-}
-
-/// A `lazypm mcp` child speaking JSON-RPC lines on its stdin/stdout.
-struct McpProcess {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    stdout: std::io::BufReader<std::process::ChildStdout>,
-}
-
-impl McpProcess {
-    fn start(exe: &Path, dir: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(exe)
-            .args([
-                "--data-dir",
-                &dir.display().to_string(),
-                "--project",
-                "BENCH",
-                "mcp",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()?;
-        let stdin = child.stdin.take().context("no stdin")?;
-        let stdout = std::io::BufReader::new(child.stdout.take().context("no stdout")?);
-        let mut p = Self {
-            child,
-            stdin,
-            stdout,
-        };
-        p.request(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#, 1)?;
-        p.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)?;
-        Ok(p)
-    }
-
-    fn send(&mut self, line: &str) -> anyhow::Result<()> {
-        use std::io::Write as _;
-        writeln!(self.stdin, "{line}")?;
-        self.stdin.flush()?;
-        Ok(())
-    }
-
-    /// Sends a request and reads lines until the reply with `id` arrives.
-    fn request(&mut self, line: &str, id: u64) -> anyhow::Result<String> {
-        use std::io::BufRead as _;
-        self.send(line)?;
-        let wanted = format!(r#""id":{id}"#);
-        loop {
-            let mut reply = String::new();
-            anyhow::ensure!(
-                self.stdout.read_line(&mut reply)? > 0,
-                "the MCP server closed its output"
-            );
-            if reply.contains(&wanted) {
-                return Ok(reply);
-            }
-        }
-    }
-
-    fn stop(mut self) {
-        drop(self.stdin);
-        let _ = self.child.wait();
-    }
-}
-
-/// Process start to the tools/list reply.
-fn mcp_handshake(exe: &Path, dir: &Path) -> anyhow::Result<String> {
-    let mut p = McpProcess::start(exe, dir)?;
-    let tools = p.request(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, 2)?;
-    p.stop();
-    Ok(tools)
 }
