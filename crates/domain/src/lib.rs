@@ -1,6 +1,7 @@
 //! lazypm's domain: the types every layer speaks, their validation, the
 //! status workflow and pure computations. Nothing here does I/O.
 
+pub mod analytics;
 pub mod changes;
 pub mod duration;
 pub mod enums;
@@ -8,6 +9,7 @@ pub mod error;
 pub mod event_type;
 pub mod flow;
 pub mod graph;
+pub mod graph_render;
 pub mod keys;
 pub mod model;
 pub mod ranking;
