@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use lazypm_domain::analytics::workflow::HistoryFacts;
+use lazypm_domain::analytics::{CompletedFacts, OpenFacts};
 use lazypm_domain::{
     Comment, DependencyKind, Event, Issue, LinkedIssue, Project, Sprint, Status, Task, WorkLog,
 };
@@ -60,7 +62,7 @@ pub trait Store: Send + Sync {
 /// without `commit` rolls it back.
 #[async_trait]
 pub trait Tx:
-    Projects + Issues + IssueStats + Tasks + Activity + Links + Sprints + Events + Send
+    Projects + Issues + IssueStats + AnalyticsFacts + Tasks + Activity + Links + Sprints + Events + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -179,6 +181,37 @@ pub trait IssueStats {
         number: i64,
         limit: i64,
     ) -> Result<Vec<String>>;
+}
+
+/// The narrow rows the analytics compute from.
+#[async_trait]
+pub trait AnalyticsFacts {
+    /// What the analytics need of every open issue of a project (live ones).
+    async fn open_facts(&mut self, project_id: i64) -> Result<Vec<OpenFacts>>;
+    /// What the analytics need of a project's issues completed at or after
+    /// `since` (archived ones too), oldest completion first.
+    async fn completed_facts(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<CompletedFacts>>;
+    /// Minutes logged on a project's issues at or after `since`, per author.
+    async fn minutes_logged_by_author(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<BTreeMap<String, i64>>;
+    /// The status histories of a project's started issues (archived ones
+    /// too) changed at or after `since`; an issue never started has no flow
+    /// to measure.
+    async fn histories_since(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<HistoryFacts>>;
+    /// The blocks links of a project whose both ends are open and live, as
+    /// (blocker key, blocked key).
+    async fn open_blocks_edges(&mut self, project_id: i64) -> Result<Vec<(String, String)>>;
 }
 
 #[async_trait]

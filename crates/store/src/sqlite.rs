@@ -4,6 +4,7 @@
 mod activity;
 mod detail;
 mod events;
+mod facts;
 mod issues;
 mod links;
 mod projects;

@@ -18,7 +18,9 @@ impl Activity for SqliteTx {
     ) -> Result<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO work_logs (issue_id, task_id, author, activity, summary, details, artifacts, \
-             blockers, decisions, minutes, logged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             blockers, decisions, minutes, logged_at, project_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+             (SELECT project_id FROM issues WHERE id = ?1)) RETURNING id",
         )
         .bind(issue_id)
         .bind(task_id)

@@ -236,10 +236,8 @@ impl IssueStats for SqliteTx {
 
     async fn minutes_logged_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
         let n: Option<i64> = sqlx::query_scalar(
-            // The logs of the window (index work_logs_time), each one's project
-            // from the small index issues_by_id.
-            "SELECT sum(w.minutes) FROM work_logs w CROSS JOIN issues i INDEXED BY issues_by_id \
-             WHERE i.id = w.issue_id AND i.project_id = ? AND w.logged_at >= ?",
+            // A range of the covering index work_logs_project_time.
+            "SELECT sum(minutes) FROM work_logs WHERE project_id = ? AND logged_at >= ?",
         )
         .bind(project_id)
         .bind(ts(since))
