@@ -266,10 +266,24 @@ operations! {
         "The board: issues per status in workflow order with counts, WIP per owner, and a markdown rendering. Filter by owner.";
     pm_project_dashboard(ProjectDashboardInput) -> ProjectDashboardOutput, Analytics, [true, false, true],
         "pm_status plus flow over a timeframe: created, completed, weekly throughput, cycle time, time logged.";
+    pm_risk_assessment(RiskAssessmentInput) -> RiskAssessmentOutput, Analytics, [true, false, true],
+        "Risks in the open work (stale, blocked, long chains, unplanned complexity, overruns, owner load, sprint forecast), each with evidence and an action.";
+    pm_capacity_planning(CapacityPlanningInput) -> CapacityPlanningOutput, Analytics, [true, false, true],
+        "Each owner's remaining estimated work against their measured pace over a timeframe; overloads and suggested moves.";
+    pm_effort_accuracy(EffortAccuracyInput) -> EffortAccuracyOutput, Analytics, [true, false, true],
+        "Estimates against actual time of completed work: median ratio, error, share within 25 %, bias; by type, complexity, owner.";
+    pm_optimize_workflow(OptimizeWorkflowInput) -> OptimizeWorkflowOutput, Analytics, [true, false, true],
+        "Flow measures (WIP, review wait, blocked time, cycle outliers, reopens) and the suggestions they call for.";
     pm_blocked_issues(BlockedIssuesInput) -> BlockedIssuesOutput, Analytics, [true, false, true],
         "Blocked issues and issues waiting on open dependencies, with what would unblock them.";
+    pm_dependency_graph(DependencyGraphInput) -> DependencyGraphOutput, Analytics, [true, false, true],
+        "The blocks graph of open issues with critical path, slack and ready frontier, as json, ascii, mermaid or dot.";
+    pm_identify_blockers(IdentifyBlockersInput) -> IdentifyBlockersOutput, Analytics, [true, false, true],
+        "Issues holding up the most open work, stale or unowned blockers, and how long blocked issues have waited.";
     pm_daily_standup(DailyStandupInput) -> DailyStandupOutput, Reports, [true, false, true],
         "Stand-up since yesterday: completed, worked on, in progress, in review, blocked.";
+    pm_weekly_report(WeeklyReportInput) -> WeeklyReportOutput, Reports, [true, false, true],
+        "Weekly report: delivered against the week before, open work, risks, lessons; for a technical, executive or stakeholder audience.";
     pm_init_project(InitProjectInput) -> ProjectOutput, Admin, [false, false, true],
         "Register the project in a directory, detecting its git root, remote, default branch and submodules. Returns the existing project when the path is registered.";
     pm_register_project(RegisterProjectInput) -> ProjectOutput, Admin, [false, false, true],

@@ -1,5 +1,6 @@
 //! The project dashboard: pm_status plus flow over a timeframe (created,
-//! completed, throughput, cycle time, time logged).
+//! completed, throughput, cycle time, time logged). The other analytics
+//! tools live in the submodules.
 
 use chrono::{DateTime, Duration, Utc};
 use lazypm_domain::{Health, format_minutes};
@@ -8,6 +9,20 @@ use serde::{Deserialize, Serialize};
 
 use super::reports::{BriefIssue, StatusInput, StatusOutput, brief};
 use crate::{Result, Service};
+
+mod accuracy;
+mod blockers;
+mod capacity;
+mod graph;
+mod optimize;
+mod risk;
+
+pub use accuracy::*;
+pub use blockers::*;
+pub use capacity::*;
+pub use graph::*;
+pub use optimize::*;
+pub use risk::*;
 
 /// The window a dashboard looks back over.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

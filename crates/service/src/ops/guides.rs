@@ -30,6 +30,7 @@ pub const DEFAULT_TOOLS: &[&str] = &[
     "pm_request_review",
     "pm_blocked_issues",
     "pm_daily_standup",
+    "pm_weekly_report",
 ];
 
 /// A part of the system guide.

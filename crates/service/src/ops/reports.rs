@@ -14,10 +14,12 @@ use crate::{Result, Service};
 mod blocked;
 mod history;
 mod standup;
+mod weekly;
 
 pub use blocked::*;
 pub use history::*;
 pub use standup::*;
+pub use weekly::*;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {

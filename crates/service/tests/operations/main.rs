@@ -7,9 +7,11 @@
 
 mod common;
 
+mod analytics;
 mod archive;
 mod compat;
 mod daily_loop;
+mod graph_tools;
 mod issues;
 mod links;
 mod projects;
