@@ -220,7 +220,7 @@ pub enum Speaker {
 impl Speaker {
     pub fn of(command: &Command) -> Self {
         let words: &'static [(&'static str, &'static str)] = match command {
-            Command::Call { .. } => return Speaker::Tool,
+            Command::Call { .. } | Command::Report { .. } => return Speaker::Tool,
             Command::Init(_) => INIT,
             Command::Issue(IssueCommand::Create(_)) => ISSUE_CREATE,
             Command::Issue(IssueCommand::List(_)) => ISSUE_LIST,

@@ -423,6 +423,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             print(json, &out, render::status)
         }
         Command::Call { .. }
+        | Command::Report { .. }
         | Command::Tools
         | Command::Bench(_)
         | Command::Mcp(_)

@@ -82,6 +82,18 @@ enum Command {
     Next(commands::NextArgs),
     /// Project health at a glance.
     Status(commands::StatusArgs),
+    /// An analytics or report tool, readable: `lazypm report risk critical_only=true`,
+    /// `lazypm report weekly audience=executive` (`lazypm report` lists them).
+    #[command(
+        after_help = "NAME is a tool of the analytics or reports toolset, with or without pm_ (burndown, weekly_report, risk_assessment, …) or a short name (weekly, risk, capacity, accuracy, workflow, graph, blockers, dashboard, standup). Arguments are the tool's, as name=value; a value that reads as JSON (true, 3, [\"a\"]) is taken as such."
+    )]
+    Report {
+        /// The report; omitted lists them.
+        name: Option<String>,
+        /// Arguments as name=value.
+        #[arg(value_name = "NAME=VALUE")]
+        args: Vec<String>,
+    },
     /// Git for an issue: status, branch, switch, commit, push (with a pull request), stash, log, merged, sync.
     #[command(subcommand)]
     Git(gitcmd::GitCommand),
@@ -209,8 +221,88 @@ async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow
             out!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
+        Command::Report { name, args } => report(svc, name, args, json).await,
         command => commands::run(svc, command, json).await,
     }
+}
+
+/// Short names for `lazypm report`.
+const REPORT_ALIASES: &[(&str, &str)] = &[
+    ("weekly", "pm_weekly_report"),
+    ("risk", "pm_risk_assessment"),
+    ("risks", "pm_risk_assessment"),
+    ("capacity", "pm_capacity_planning"),
+    ("accuracy", "pm_effort_accuracy"),
+    ("effort", "pm_effort_accuracy"),
+    ("workflow", "pm_optimize_workflow"),
+    ("optimize", "pm_optimize_workflow"),
+    ("graph", "pm_dependency_graph"),
+    ("blockers", "pm_identify_blockers"),
+    ("blocked", "pm_blocked_issues"),
+    ("dashboard", "pm_project_dashboard"),
+    ("standup", "pm_daily_standup"),
+];
+
+async fn report(
+    svc: &lazypm_service::Service,
+    name: Option<String>,
+    args: Vec<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use lazypm_service::{OPERATIONS, Toolset};
+    let reports = || {
+        OPERATIONS
+            .iter()
+            .filter(|o| matches!(o.toolset, Toolset::Analytics | Toolset::Reports))
+    };
+    let Some(name) = name else {
+        for op in reports() {
+            let short = op.name.trim_start_matches("pm_");
+            show!("{short:<22} {}", op.description);
+        }
+        return Ok(());
+    };
+    let wanted = name.trim().to_lowercase().replace('-', "_");
+    let tool = REPORT_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == wanted)
+        .map(|(_, tool)| tool.to_string())
+        .unwrap_or_else(|| {
+            if wanted.starts_with("pm_") {
+                wanted.clone()
+            } else {
+                format!("pm_{wanted}")
+            }
+        });
+    if !reports().any(|o| o.name == tool) {
+        let names: Vec<&str> = reports()
+            .map(|o| o.name.trim_start_matches("pm_"))
+            .collect();
+        return Err(cli_errors::Usage(format!(
+            "report: no report named '{name}'; the reports are {}",
+            names.join(", ")
+        ))
+        .into());
+    }
+    let mut object = serde_json::Map::new();
+    for arg in args {
+        let Some((key, value)) = arg.split_once('=') else {
+            return Err(cli_errors::Usage(format!(
+                "report: '{arg}' is not name=value, like timeframe=2w"
+            ))
+            .into());
+        };
+        let key = key.trim().trim_start_matches("--").replace('-', "_");
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
+        object.insert(key, value);
+    }
+    let out = svc.call(&tool, Value::Object(object)).await?;
+    if json {
+        out!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        show!("{}", lazypm_mcp::result_text(&out).trim_end());
+    }
+    Ok(())
 }
 
 pub(crate) fn mcp_selection(args: &McpArgs) -> lazypm_mcp::Selection {

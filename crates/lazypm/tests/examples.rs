@@ -1,7 +1,9 @@
 //! The original system's workflow examples (1: starting a new feature, 2: an
-//! agent's day), played literally by a real MCP client against `lazypm mcp`
-//! started with no flags: the original tool names, argument names and value
-//! shapes (zero-padded keys, comma-separated lists, `type` for the activity).
+//! agent's day, 3: project health and analytics), played literally by a real
+//! MCP client against `lazypm mcp`: 1 and 2 on a server started with no
+//! flags, 3 with the analytics toolset on. The original tool names, argument
+//! names and value shapes (zero-padded keys, comma-separated lists, `type`
+//! for the activity, `critical_only`, `timeframe`, `focus`).
 //! Every call must succeed; the test runs them all and then lists every
 //! failure at once, so one run shows the whole gap.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -136,6 +138,11 @@ fn cli(w: &World, args: &[&str]) -> String {
 
 /// `lazypm mcp` with no flags, in the repository, as an agent's client starts it.
 async fn connect(w: &World) -> Client {
+    connect_with(w, &[]).await
+}
+
+/// `lazypm mcp` with extra arguments (such as `--toolsets`).
+async fn connect_with(w: &World, extra: &[&str]) -> Client {
     let mut cmd = tokio::process::Command::new(bin());
     cmd.current_dir(&w.repo)
         .env("LAZYPM_DATA_DIR", &w.data)
@@ -145,7 +152,8 @@ async fn connect(w: &World) -> Client {
         .env_remove("LAZYPM_ACTOR")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
-        .arg("mcp");
+        .arg("mcp")
+        .args(extra);
     ().serve(TokioChildProcess::new(cmd).unwrap())
         .await
         .unwrap()
@@ -248,7 +256,7 @@ without reloading.
 ";
 
 #[tokio::test]
-async fn the_original_examples_over_mcp_with_no_flags() {
+async fn the_original_examples_over_mcp() {
     let w = world();
     let mut s = Session {
         client: connect(&w).await,
@@ -367,11 +375,60 @@ async fn the_original_examples_over_mcp_with_no_flags() {
     )
     .await;
     s.play("pm_daily_standup", json!({})).await;
+    s.play("pm_weekly_report", json!({})).await;
+
+    // ── Example 3: Project Health & Analytics (the analytics toolset on) ──
+    let example_2_end = s.played.len();
+    let mut a = Session {
+        client: connect_with(&w, &["--toolsets", "core,git,analytics,reports"]).await,
+        played: Vec::new(),
+    };
+    a.play("pm_project_dashboard", json!({"timeframe": "1m"}))
+        .await;
+    a.play("pm_risk_assessment", json!({"critical_only": true}))
+        .await;
+    let graph = a
+        .play("pm_dependency_graph", json!({"critical_path": true}))
+        .await;
+    let capacity = a
+        .play("pm_capacity_planning", json!({"timeframe": "2w"}))
+        .await;
+    a.play("pm_blocked_issues", json!({})).await;
+    let accuracy = a
+        .play("pm_effort_accuracy", json!({"timeframe": "3m"}))
+        .await;
+    let optimize = a
+        .play("pm_optimize_workflow", json!({"focus": "efficiency"}))
+        .await;
+    a.client.cancel().await.unwrap();
+    if graph.get("critical_path").is_none() {
+        problems.push(format!("pm_dependency_graph: no critical_path in {graph}"));
+    }
+    // PROJ-5 was completed with 4h logged: effort accuracy counts it as done
+    // work (with or without an estimate in hours).
+    let counted = accuracy["overall"]["issues"].as_u64().unwrap_or(0)
+        + accuracy["without_estimate"].as_u64().unwrap_or(0)
+        + accuracy["without_time"].as_u64().unwrap_or(0);
+    if counted < 1 {
+        problems.push(format!(
+            "pm_effort_accuracy: PROJ-5 is not counted: {accuracy}"
+        ));
+    }
+    if capacity["owners"].as_array().is_none_or(|o| o.is_empty()) {
+        problems.push(format!(
+            "pm_capacity_planning: no owner, though PROJ-3 has one: {capacity}"
+        ));
+    }
+    if optimize["focus"] != "efficiency" {
+        problems.push(format!("pm_optimize_workflow: focus not kept: {optimize}"));
+    }
+    s.played.extend(a.played);
 
     // ── What the examples should have left behind ──
     let all_tokens: usize = s.played.iter().map(Played::tokens).sum();
+    let example_3_tokens: usize = s.played[example_2_end..].iter().map(Played::tokens).sum();
     println!(
-        "\nresult text (bytes/4): Example 1 {example_1_tokens} tokens in {example_1} calls; both examples {all_tokens} tokens"
+        "\nresult text (bytes/4): Example 1 {example_1_tokens} tokens in {example_1} calls; Example 3 {example_3_tokens} tokens; all three {all_tokens} tokens"
     );
     for (i, p) in s.played.iter().enumerate() {
         println!(

@@ -13,6 +13,12 @@ mod steps;
 pub use selection::{Selection, SelectionError};
 pub use server::LazypmServer;
 
+/// A tool result as the text an agent reads (see `render`): for other doors
+/// that show results to people, such as `lazypm report`.
+pub fn result_text(value: &serde_json::Value) -> String {
+    render::text(value)
+}
+
 /// A schema with its `$defs` inlined and compacted as tools/list shows it
 /// (nothing the server accepts is refused): for other doors that publish the
 /// operations' schemas, such as the REST API's OpenAPI document.
