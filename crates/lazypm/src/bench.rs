@@ -15,6 +15,7 @@ use lazypm_service::ops::tasks::CreateTaskInput;
 use lazypm_service::ops::work::*;
 use lazypm_service::{Context, EventSink, Service};
 
+mod analytics;
 mod data;
 mod mcp;
 
@@ -37,6 +38,10 @@ pub struct BenchArgs {
     /// topping the store up to 100k audit events).
     #[arg(long)]
     pages: bool,
+    /// Also time the analytics and report tools (after topping the store up
+    /// to 200k audit events, at least 100k of them work logs).
+    #[arg(long)]
+    analytics: bool,
 }
 
 struct Row {
@@ -77,6 +82,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     target: p.target,
                 });
             }
+        }
+        if args.analytics {
+            rows.extend(analytics::measure(&svc, size, args.samples.min(100)).await?);
         }
     }
     out!(
