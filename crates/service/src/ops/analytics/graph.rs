@@ -405,8 +405,9 @@ fn graph_steps(
         .iter()
         .find(|n| !n.on_critical_path && n.unblocks > 0 && n.status == Status::Proposed)
     {
+        let issues = if n.unblocks == 1 { "issue" } else { "issues" };
         steps.push(format!(
-            "pm_start_work {}: ready, unblocks {} issues",
+            "pm_start_work {}: ready, unblocks {} {issues}",
             n.key, n.unblocks
         ));
     }
