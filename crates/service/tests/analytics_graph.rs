@@ -314,7 +314,7 @@ async fn blockers_rank_by_work_held_up_and_age_with_the_clock() {
         steps[..2],
         [
             "pm_get_issue PM-1: holds up 3 open issues (9 h); owner alice",
-            "pm_assign_issue PM-2: holds up 1 open issues and has no owner",
+            "pm_assign_issue PM-2: holds up 1 open issue and has no owner",
         ]
     );
 

@@ -427,12 +427,21 @@ fn blockers_report(out: &IdentifyBlockersOutput, default_hours: f64) -> String {
     r
 }
 
+/// "1 open issue", "3 open issues".
+fn open_issues(n: usize) -> String {
+    if n == 1 {
+        "1 open issue".into()
+    } else {
+        format!("{n} open issues")
+    }
+}
+
 fn blocker_steps(out: &IdentifyBlockersOutput, ready: impl Fn(&str) -> bool) -> Vec<String> {
     let mut steps = Vec::new();
     if let Some(b) = out.blocking_most.first() {
         let held = format!(
-            "holds up {} open issues ({})",
-            b.transitively_blocks,
+            "holds up {} ({})",
+            open_issues(b.transitively_blocks),
             hours_text(b.blocked_hours)
         );
         steps.push(match (&b.owner, b.status) {
@@ -445,15 +454,16 @@ fn blocker_steps(out: &IdentifyBlockersOutput, ready: impl Fn(&str) -> bool) -> 
     }
     if let Some(u) = out.unowned_blockers.first() {
         steps.push(format!(
-            "pm_assign_issue {}: holds up {} open issues and has no owner",
-            u.key, u.transitively_blocks
+            "pm_assign_issue {}: holds up {} and has no owner",
+            u.key,
+            open_issues(u.transitively_blocks)
         ));
     }
     if let Some(s) = out.stale_blockers.first() {
         steps.push(format!(
-            "pm_get_issue {}: holds up {} open issues, no update for {}",
+            "pm_get_issue {}: holds up {}, no update for {}",
             s.key,
-            s.transitively_blocks,
+            open_issues(s.transitively_blocks),
             days(s.days_since_update)
         ));
     }
