@@ -13,25 +13,38 @@ pub fn cycle_time(
     started: DateTime<Utc>,
     completed: DateTime<Utc>,
 ) -> Duration {
-    let mut paused = Duration::zero();
-    let mut paused_since: Option<DateTime<Utc>> = None;
-    let mut in_window: Vec<&StatusUpdate> = updates
-        .iter()
-        .filter(|u| u.at >= started && u.at <= completed)
-        .collect();
-    in_window.sort_by_key(|u| u.at);
-    for u in in_window {
-        if let Some(since) = paused_since.take() {
-            paused += u.at - since;
-        }
-        if u.to == Status::Proposed {
-            paused_since = Some(u.at);
-        }
-    }
-    if let Some(since) = paused_since {
-        paused += completed - since;
-    }
+    let paused = time_in(updates, Status::Proposed, started, completed);
     (completed - started - paused).max(Duration::zero())
+}
+
+/// How long an issue was in `status` between `from` and `to`, from its
+/// status history: each stay runs from the move into `status` to the next
+/// move (or on past `to`), and only its part inside the window counts.
+pub fn time_in(
+    updates: &[StatusUpdate],
+    status: Status,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Duration {
+    let inside = |enter: DateTime<Utc>, leave: DateTime<Utc>| {
+        (leave.min(to) - enter.max(from)).max(Duration::zero())
+    };
+    let mut sorted: Vec<&StatusUpdate> = updates.iter().collect();
+    sorted.sort_by_key(|u| u.at);
+    let mut total = Duration::zero();
+    let mut entered: Option<DateTime<Utc>> = None;
+    for u in sorted {
+        if let Some(e) = entered.take() {
+            total += inside(e, u.at);
+        }
+        if u.to == status {
+            entered = Some(u.at);
+        }
+    }
+    if let Some(e) = entered {
+        total += inside(e, to);
+    }
+    total
 }
 
 #[cfg(test)]
@@ -71,6 +84,27 @@ mod tests {
         assert_eq!(
             cycle_time(&updates[3..], at(27), at(31)),
             Duration::hours(4)
+        );
+    }
+
+    #[test]
+    fn time_in_counts_only_the_window() {
+        use Status::*;
+        let updates = vec![
+            moved(0, InProgress, Blocked),
+            moved(3, Blocked, InProgress),
+            moved(10, InProgress, Blocked),
+        ];
+        // Blocked 0–3 and from 10 on; the window 2–12 holds 1 + 2 hours.
+        assert_eq!(
+            time_in(&updates, Blocked, at(2), at(12)),
+            Duration::hours(3)
+        );
+        // A stay wholly before the window adds nothing (not a negative).
+        assert_eq!(time_in(&updates, Blocked, at(5), at(8)), Duration::zero());
+        assert_eq!(
+            time_in(&updates, InProgress, at(0), at(12)),
+            Duration::hours(7)
         );
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{OpenFacts, median, percentile, round};
-use crate::{Status, StatusUpdate};
+use crate::{Status, StatusUpdate, flow};
 
 /// More issues in progress than this per owner is juggling.
 pub const WIP_LIMIT: usize = 3;
@@ -81,34 +81,6 @@ fn hours(d: Duration) -> f64 {
     d.num_seconds() as f64 / 3600.0
 }
 
-/// Time in `status` between `from` and `to`, from a history.
-fn time_in(
-    updates: &[StatusUpdate],
-    status: Status,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Duration {
-    let mut sorted: Vec<&StatusUpdate> = updates.iter().collect();
-    sorted.sort_by_key(|u| u.at);
-    let mut total = Duration::zero();
-    let mut since: Option<DateTime<Utc>> = None;
-    for u in sorted {
-        if u.at > to {
-            break;
-        }
-        if let Some(s) = since.take() {
-            total += u.at.min(to) - s.max(from);
-        }
-        if u.to == status {
-            since = Some(u.at.max(from));
-        }
-    }
-    if let Some(s) = since {
-        total += to - s;
-    }
-    total.max(Duration::zero())
-}
-
 pub fn measure(histories: &[HistoryFacts], since: DateTime<Utc>) -> FlowMeasures {
     let mut waits = Vec::new();
     let (mut blocked, mut active) = (Duration::zero(), Duration::zero());
@@ -137,7 +109,7 @@ pub fn measure(histories: &[HistoryFacts], since: DateTime<Utc>) -> FlowMeasures
             && done >= since
         {
             completed += 1;
-            blocked += time_in(&h.updates, Status::Blocked, start, done);
+            blocked += flow::time_in(&h.updates, Status::Blocked, start, done);
             active += done - start;
             if let Some(c) = h.cycle_seconds {
                 cycles.push(c as f64 / 3600.0);
@@ -312,7 +284,7 @@ mod tests {
                 ],
                 10,
             ),
-            // 10 h: sent back once (review 1 h), then review 30 h.
+            // 33 h: sent back once (review 1 h), then review 30 h.
             done(
                 "A-2",
                 vec![
