@@ -3,6 +3,7 @@
 //! tools live in the submodules.
 
 use chrono::{DateTime, Duration, Utc};
+use lazypm_domain::analytics::round;
 use lazypm_domain::{Health, format_minutes};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -101,10 +102,6 @@ pub struct ProjectDashboardOutput {
     pub next_steps: Vec<String>,
 }
 
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
 impl Service {
     pub async fn pm_project_dashboard(
         &self,
@@ -160,7 +157,7 @@ impl Service {
             }
         }
         let avg_cycle_time_hours =
-            (cycle_count > 0).then(|| round1(cycle_hours_sum / cycle_count as f64));
+            (cycle_count > 0).then(|| round(cycle_hours_sum / cycle_count as f64, 1));
 
         let mut health = status.health;
         let mut health_notes = status.health_notes.clone();
@@ -188,7 +185,7 @@ impl Service {
             created,
             completed,
             recently_completed: latest.iter().map(brief).collect(),
-            throughput_per_week: round1(completed as f64 / weeks),
+            throughput_per_week: round(completed as f64 / weeks, 1),
             completed_by_week,
             avg_cycle_time_hours,
             time_logged_minutes: logged,

@@ -10,12 +10,8 @@ use lazypm_domain::analytics::{CompletedFacts, OpenFacts};
 use sqlx::Row;
 
 use super::issues::OPEN_SQL;
-use super::{SqliteTx, parse_enum, parse_ts, ts};
+use super::{SqliteTx, parse_enum, parse_opt_ts, parse_ts, ts};
 use crate::{AnalyticsFacts, Result};
-
-fn opt_enum<T: std::str::FromStr>(text: Option<String>) -> Result<Option<T>> {
-    text.map(|t| parse_enum(&t)).transpose()
-}
 
 #[async_trait]
 impl AnalyticsFacts for SqliteTx {
@@ -47,7 +43,11 @@ impl AnalyticsFacts for SqliteTx {
                     priority: parse_enum(&r.try_get::<String, _>("priority")?)?,
                     issue_type: parse_enum(&r.try_get::<String, _>("type")?)?,
                     owner: r.try_get("owner")?,
-                    complexity: opt_enum(r.try_get("complexity")?)?,
+                    complexity: r
+                        .try_get::<Option<String>, _>("complexity")?
+                        .as_deref()
+                        .map(parse_enum)
+                        .transpose()?,
                     estimate_hours: r.try_get("estimate_hours")?,
                     time_spent_minutes: r.try_get("time_spent_minutes")?,
                     created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
@@ -85,7 +85,11 @@ impl AnalyticsFacts for SqliteTx {
                     title: r.try_get("title")?,
                     issue_type: parse_enum(&r.try_get::<String, _>("type")?)?,
                     priority: parse_enum(&r.try_get::<String, _>("priority")?)?,
-                    complexity: opt_enum(r.try_get("complexity")?)?,
+                    complexity: r
+                        .try_get::<Option<String>, _>("complexity")?
+                        .as_deref()
+                        .map(parse_enum)
+                        .transpose()?,
                     owner: r.try_get("owner")?,
                     estimate_hours: r.try_get("estimate_hours")?,
                     actual_minutes: r.try_get("actual")?,
@@ -142,11 +146,6 @@ impl AnalyticsFacts for SqliteTx {
         .bind(ts(since))
         .fetch_all(self.conn())
         .await?;
-        let time = |r: &sqlx::sqlite::SqliteRow, col: &str| -> Result<Option<DateTime<Utc>>> {
-            r.try_get::<Option<String>, _>(col)?
-                .map(|t| parse_ts(&t))
-                .transpose()
-        };
         rows.iter()
             .map(|r| {
                 let updates: String = r.try_get("updates")?;
@@ -154,8 +153,8 @@ impl AnalyticsFacts for SqliteTx {
                     key: r.try_get("key")?,
                     owner: r.try_get("owner")?,
                     status: parse_enum(&r.try_get::<String, _>("status")?)?,
-                    started_at: time(r, "started_at")?,
-                    completed_at: time(r, "completed_at")?,
+                    started_at: parse_opt_ts(r.try_get("started_at")?)?,
+                    completed_at: parse_opt_ts(r.try_get("completed_at")?)?,
                     cycle_seconds: r.try_get("cycle_seconds")?,
                     updates: serde_json::from_str(&updates)?,
                 })

@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use lazypm_domain::analytics::round;
 use lazypm_domain::graph_render::hours_text;
 use lazypm_domain::{Issue, Status, StatusUpdate};
 use lazypm_store::IssueQuery;
@@ -15,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use super::graph::{
     DEFAULT_ROWS, DEFAULT_STALE_DAYS, EVERY_NODE, MAX_ROWS, MAX_STALE_DAYS, in_range, own_hours,
-    round2,
 };
 use crate::ops::views::GraphView;
 use crate::{Result, Service};
@@ -192,7 +192,7 @@ impl BlockerFacts {
                     owner: issue.owner.clone(),
                     directly_blocks: succ[i].len(),
                     transitively_blocks: unblocks(i),
-                    blocked_hours: round2(held[i]),
+                    blocked_hours: round(held[i], 2),
                 }
             })
             .collect();

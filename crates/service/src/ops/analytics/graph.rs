@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use lazypm_domain::analytics::round;
 use lazypm_domain::graph::GraphEdge;
 use lazypm_domain::graph_render::{Drawing, DrawnNode, hours_text};
 use lazypm_domain::{Issue, Priority, Status};
@@ -147,10 +148,6 @@ pub(super) fn in_range(field: &str, given: Option<u32>, default: u32, max: u32) 
     }
 }
 
-pub(super) fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
 /// An issue's own estimate when the analysis can use it (finite, not negative).
 pub(super) fn own_hours(issue: &Issue) -> Option<f64> {
     issue.estimate.hours.filter(|h| h.is_finite() && *h >= 0.0)
@@ -174,10 +171,10 @@ fn graph_output(
                 title: issue.title.clone(),
                 status: issue.status,
                 priority: issue.priority,
-                hours: round2(own.unwrap_or(a.default_hours)),
+                hours: round(own.unwrap_or(a.default_hours), 2),
                 estimated: own.is_some(),
                 layer: n.layer,
-                slack_hours: round2(n.slack_hours),
+                slack_hours: round(n.slack_hours, 2),
                 unblocks: n.unblocks,
                 ready: n.ready,
                 on_critical_path: n.on_critical_path,
@@ -250,7 +247,7 @@ fn graph_output(
             .collect(),
         critical_path: CriticalPathSummary {
             keys: a.critical_path.clone(),
-            hours: round2(a.critical_hours),
+            hours: round(a.critical_hours, 2),
         },
         ready: a.ready.clone(),
         nodes,

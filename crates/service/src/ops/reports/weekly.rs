@@ -176,7 +176,7 @@ fn technical(r: &WeeklyReportOutput, name: &str) -> String {
         r.completed.len(),
         trend(r.completed.len(), r.completed_previous_week),
         r.created,
-        format_minutes(r.time_logged_minutes).if_empty("0m"),
+        logged(r.time_logged_minutes),
         r.open,
         r.in_progress.len(),
         r.in_review,
@@ -217,7 +217,7 @@ fn technical(r: &WeeklyReportOutput, name: &str) -> String {
     if !r.time_by_person.is_empty() {
         out.push_str("\n## Time logged\n\n");
         for (who, m) in &r.time_by_person {
-            let _ = writeln!(out, "- {who}: {}", format_minutes(*m).if_empty("0m"));
+            let _ = writeln!(out, "- {who}: {}", logged(*m));
         }
     }
     if !r.risks.is_empty() {
@@ -246,7 +246,7 @@ fn executive(r: &WeeklyReportOutput, name: &str) -> String {
         r.created,
         r.open,
         r.blocked,
-        format_minutes(r.time_logged_minutes).if_empty("0m")
+        logged(r.time_logged_minutes)
     );
     if !r.risks.is_empty() {
         out.push_str("\nTop risks:\n");
@@ -290,16 +290,10 @@ fn stakeholder(r: &WeeklyReportOutput, name: &str) -> String {
     out
 }
 
-trait IfEmpty {
-    fn if_empty(self, default: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, default: &str) -> String {
-        if self.is_empty() {
-            default.into()
-        } else {
-            self
-        }
+/// Minutes as `2h30m`, and `0m` for none (format_minutes leaves that empty).
+fn logged(minutes: i64) -> String {
+    match format_minutes(minutes) {
+        m if m.is_empty() => "0m".into(),
+        m => m,
     }
 }
