@@ -9,7 +9,10 @@ use serde::Serialize;
 use crate::{Complexity, IssueType, Priority, Status};
 
 pub mod accuracy;
+pub mod burndown;
 pub mod capacity;
+pub mod forecast;
+pub mod performance;
 pub mod risk;
 pub mod workflow;
 
