@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use lazypm_domain::analytics::burndown::SprintItem;
 use lazypm_domain::analytics::workflow::HistoryFacts;
 use lazypm_domain::analytics::{CompletedFacts, OpenFacts};
 use lazypm_domain::{
@@ -21,8 +22,8 @@ use lazypm_domain::{
 pub use error::StoreError;
 pub use location::Location;
 pub use query::{
-    Candidate, CandidateQuery, CompletionBucket, Counts, Cursor, CursorValue, IssueDetail,
-    IssueQuery, OwnerLoad, SearchHit, SearchQuery, SprintSummary,
+    Candidate, CandidateQuery, CompletionBucket, Counts, Cursor, CursorValue, DailyFlow,
+    IssueDetail, IssueQuery, OwnerLoad, SearchHit, SearchQuery, SprintSummary,
 };
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -62,7 +63,17 @@ pub trait Store: Send + Sync {
 /// without `commit` rolls it back.
 #[async_trait]
 pub trait Tx:
-    Projects + Issues + IssueStats + AnalyticsFacts + Tasks + Activity + Links + Sprints + Events + Send
+    Projects
+    + Issues
+    + IssueStats
+    + AnalyticsFacts
+    + FlowFacts
+    + Tasks
+    + Activity
+    + Links
+    + Sprints
+    + Events
+    + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -212,6 +223,18 @@ pub trait AnalyticsFacts {
     /// The blocks links of a project whose both ends are open and live, as
     /// (blocker key, blocked key).
     async fn open_blocks_edges(&mut self, project_id: i64) -> Result<Vec<(String, String)>>;
+}
+
+/// Facts over time: sprint scope with its history, and issues arriving and
+/// leaving per day.
+#[async_trait]
+pub trait FlowFacts {
+    /// Every issue of the given sprints with when it joined, finished or was
+    /// canceled, and its estimate changes, as (sprint id, item).
+    async fn sprint_items(&mut self, sprint_ids: &[i64]) -> Result<Vec<(i64, SprintItem)>>;
+    /// Per UTC day from `since`: issues created, done and canceled (canceled
+    /// issues dated by their last change), and the open count now.
+    async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow>;
 }
 
 #[async_trait]

@@ -163,6 +163,19 @@ pub struct Counts {
     pub archived: i64,
 }
 
+/// A project's issues arriving and leaving, per UTC day (days with none
+/// left out).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DailyFlow {
+    pub created: BTreeMap<chrono::NaiveDate, u32>,
+    pub done: BTreeMap<chrono::NaiveDate, u32>,
+    pub canceled: BTreeMap<chrono::NaiveDate, u32>,
+    /// Live issues open (not done or canceled) now.
+    pub open_now: u64,
+    /// Distinct owners of the issues done since the start.
+    pub done_owners: u32,
+}
+
 /// Completions in one bucket of completion time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletionBucket {

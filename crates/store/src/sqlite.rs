@@ -5,6 +5,7 @@ mod activity;
 mod detail;
 mod events;
 mod facts;
+mod flow_facts;
 mod issues;
 mod links;
 mod projects;

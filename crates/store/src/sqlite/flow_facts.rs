@@ -1,0 +1,146 @@
+//! Facts over time: sprint scope with its history, and the daily arrivals
+//! and departures the open-work burndown and the forecast read.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use lazypm_domain::analytics::burndown::{Resize, SprintItem, Unit};
+use sqlx::Row;
+
+use super::issues::OPEN_SQL;
+use super::{SqliteTx, parse_opt_ts, parse_ts, ts};
+use crate::{DailyFlow, FlowFacts, Result, StoreError};
+
+/// The estimate changes of one event, from pm_estimate (`from`/`to` are
+/// whole estimates) or pm_update_issue (`changes` holds one entry per field).
+const RESIZES_SQL: &str = "SELECT si.sprint_id, e.issue_key, e.at, \
+     CAST(CASE e.type WHEN 'issue_estimated' THEN json_extract(e.changes, '$.from.story_points') \
+       ELSE json_extract(e.changes, '$.changes.\"estimate.story_points\".from') END AS REAL) AS p_from, \
+     CAST(CASE e.type WHEN 'issue_estimated' THEN json_extract(e.changes, '$.to.story_points') \
+       ELSE json_extract(e.changes, '$.changes.\"estimate.story_points\".to') END AS REAL) AS p_to, \
+     CAST(CASE e.type WHEN 'issue_estimated' THEN json_extract(e.changes, '$.from.hours') \
+       ELSE json_extract(e.changes, '$.changes.\"estimate.hours\".from') END AS REAL) AS h_from, \
+     CAST(CASE e.type WHEN 'issue_estimated' THEN json_extract(e.changes, '$.to.hours') \
+       ELSE json_extract(e.changes, '$.changes.\"estimate.hours\".to') END AS REAL) AS h_to \
+     FROM sprint_issues si JOIN issues i ON i.id = si.issue_id \
+     JOIN events e ON e.issue_key = i.key \
+     WHERE si.sprint_id IN (SELECT value FROM json_each(?)) \
+     AND e.type IN ('issue_estimated', 'issue_updated') ORDER BY e.seq";
+
+fn day(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("date '{text}': {e}")))
+}
+
+#[async_trait]
+impl FlowFacts for SqliteTx {
+    async fn sprint_items(&mut self, sprint_ids: &[i64]) -> Result<Vec<(i64, SprintItem)>> {
+        let ids = serde_json::to_string(sprint_ids)?;
+        let rows = sqlx::query(
+            "SELECT si.sprint_id, i.key, i.title, si.added_at, i.story_points, i.estimate_hours, \
+             CASE WHEN i.status = 'done' THEN i.completed_at END AS done_at, \
+             CASE WHEN i.status = 'canceled' THEN coalesce((SELECT max(json_extract(u.value, '$.at')) \
+               FROM json_each(i.communication, '$.updates') u \
+               WHERE json_extract(u.value, '$.to') = 'canceled'), i.updated_at) END AS canceled_at \
+             FROM sprint_issues si JOIN issues i ON i.id = si.issue_id \
+             WHERE si.sprint_id IN (SELECT value FROM json_each(?)) ORDER BY si.sprint_id, i.id",
+        )
+        .bind(&ids)
+        .fetch_all(self.conn())
+        .await?;
+        let mut items = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("sprint_id")?,
+                    SprintItem {
+                        key: r.try_get("key")?,
+                        title: r.try_get("title")?,
+                        added_at: parse_ts(&r.try_get::<String, _>("added_at")?)?,
+                        story_points: r
+                            .try_get::<Option<i64>, _>("story_points")?
+                            .map(|p| p as f64),
+                        estimate_hours: r.try_get("estimate_hours")?,
+                        done_at: parse_opt_ts(r.try_get("done_at")?)?,
+                        removed_at: parse_opt_ts(r.try_get("canceled_at")?)?,
+                        resizes: Vec::new(),
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let resizes = sqlx::query(RESIZES_SQL)
+            .bind(&ids)
+            .fetch_all(self.conn())
+            .await?;
+        for r in &resizes {
+            let sprint: i64 = r.try_get("sprint_id")?;
+            let key: Option<String> = r.try_get("issue_key")?;
+            let at = parse_ts(&r.try_get::<String, _>("at")?)?;
+            let Some((_, item)) = items
+                .iter_mut()
+                .find(|(s, i)| *s == sprint && Some(&i.key) == key.as_ref())
+            else {
+                continue;
+            };
+            let points = (
+                r.try_get::<Option<f64>, _>("p_from")?,
+                r.try_get::<Option<f64>, _>("p_to")?,
+            );
+            let hours = (
+                r.try_get::<Option<f64>, _>("h_from")?,
+                r.try_get::<Option<f64>, _>("h_to")?,
+            );
+            for (unit, (from, to)) in [(Unit::StoryPoints, points), (Unit::Hours, hours)] {
+                if from != to {
+                    item.resizes.push(Resize { at, unit, from, to });
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow> {
+        let since = ts(since);
+        let mut flow = DailyFlow::default();
+        let per_day = [
+            "SELECT substr(created_at, 1, 10) AS d, count(*) AS n FROM issues \
+             WHERE project_id = ? AND archived = 0 AND created_at >= ? GROUP BY d",
+            "SELECT substr(completed_at, 1, 10) AS d, count(*) AS n FROM issues \
+             WHERE project_id = ? AND status = 'done' AND completed_at >= ? AND archived = 0 GROUP BY d",
+            "SELECT substr(updated_at, 1, 10) AS d, count(*) AS n FROM issues \
+             WHERE project_id = ? AND archived = 0 AND updated_at >= ? AND status = 'canceled' GROUP BY d",
+        ];
+        for (i, sql) in per_day.into_iter().enumerate() {
+            let rows = sqlx::query(sql)
+                .bind(project_id)
+                .bind(&since)
+                .fetch_all(self.conn())
+                .await?;
+            let map = match i {
+                0 => &mut flow.created,
+                1 => &mut flow.done,
+                _ => &mut flow.canceled,
+            };
+            for r in &rows {
+                let n: i64 = r.try_get("n")?;
+                map.insert(day(&r.try_get::<String, _>("d")?)?, n as u32);
+            }
+        }
+        let open: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL}"
+        )))
+        .bind(project_id)
+        .fetch_one(self.conn())
+        .await?;
+        flow.open_now = open as u64;
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT owner) FROM issues WHERE project_id = ? AND status = 'done' \
+             AND completed_at >= ? AND archived = 0",
+        )
+        .bind(project_id)
+        .bind(&since)
+        .fetch_one(self.conn())
+        .await?;
+        flow.done_owners = owners as u32;
+        Ok(flow)
+    }
+}
