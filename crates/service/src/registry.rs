@@ -280,10 +280,26 @@ operations! {
         "The blocks graph of open issues with critical path, slack and ready frontier, as json, ascii, mermaid or dot.";
     pm_identify_blockers(IdentifyBlockersInput) -> IdentifyBlockersOutput, Analytics, [true, false, true],
         "Issues holding up the most open work, stale or unowned blockers, and how long blocked issues have waited.";
+    pm_burndown(BurndownInput) -> BurndownOutput, Analytics, [true, false, true],
+        "A sprint's remaining work per day against the ideal line, with scope added, canceled or re-estimated; without sprints, open work over a timeframe.";
+    pm_velocity(VelocityInput) -> VelocityOutput, Analytics, [true, false, true],
+        "Per sprint, committed against completed, and the average of the last few; without sprints, issues done per week.";
+    pm_simulate_scenario(SimulateScenarioInput) -> SimulateScenarioOutput, Analytics, [true, false, true],
+        "Monte Carlo forecast (P50/P85/P95 dates) of the open work, a sprint or chosen issues from recent daily throughput; what if owners, scope or a blocker change.";
+    pm_performance_impact(PerformanceImpactInput) -> PerformanceImpactOutput, Analytics, [true, false, true],
+        "Per owner or agent: issues done, cycle time P50/P85, estimate accuracy, reopened and sent-back work.";
     pm_daily_standup(DailyStandupInput) -> DailyStandupOutput, Reports, [true, false, true],
         "Stand-up since yesterday: completed, worked on, in progress, in review, blocked.";
     pm_weekly_report(WeeklyReportInput) -> WeeklyReportOutput, Reports, [true, false, true],
         "Weekly report: delivered against the week before, open work, risks, lessons; for a technical, executive or stakeholder audience.";
+    pm_milestone_report(MilestoneReportInput) -> MilestoneReportOutput, Reports, [true, false, true],
+        "Progress of a sprint, an epic's children or a label: done against total, work left, blocked, next up, forecast date.";
+    pm_stakeholder_update(StakeholderUpdateInput) -> StakeholderUpdateOutput, Reports, [true, false, true],
+        "The project in plain words: delivered, under way, when the open work should be done, what needs attention.";
+    pm_retro(RetroInput) -> RetroOutput, Reports, [true, false, true],
+        "Retrospective of a sprint or timeframe: what went to plan, what overran and why, blocked time, lessons, action items.";
+    pm_improve(ImproveInput) -> ImproveOutput, Reports, [false, false, false],
+        "Turn a lesson learned into a tracked improvement issue (chore, label improvement) linked discovered_from its source.";
     pm_init_project(InitProjectInput) -> ProjectOutput, Admin, [false, false, true],
         "Register the project in a directory, detecting its git root, remote, default branch and submodules. Returns the existing project when the path is registered.";
     pm_register_project(RegisterProjectInput) -> ProjectOutput, Admin, [false, false, true],

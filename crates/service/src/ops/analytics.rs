@@ -13,17 +13,25 @@ use crate::{Result, Service};
 
 mod accuracy;
 mod blockers;
+mod burndown;
 mod capacity;
+mod forecast;
 mod graph;
 mod optimize;
+mod performance;
 mod risk;
+mod velocity;
 
 pub use accuracy::*;
 pub use blockers::*;
+pub use burndown::*;
 pub use capacity::*;
+pub use forecast::*;
 pub use graph::*;
 pub use optimize::*;
+pub use performance::*;
 pub use risk::*;
+pub use velocity::*;
 
 /// The window a dashboard looks back over.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

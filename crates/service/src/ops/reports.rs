@@ -13,11 +13,19 @@ use crate::{Result, Service};
 
 mod blocked;
 mod history;
+mod improve;
+mod milestone;
+mod retro;
+mod stakeholder;
 mod standup;
 mod weekly;
 
 pub use blocked::*;
 pub use history::*;
+pub use improve::*;
+pub use milestone::*;
+pub use retro::*;
+pub use stakeholder::*;
 pub use standup::*;
 pub use weekly::*;
 #[derive(Debug, Default, Deserialize, JsonSchema)]

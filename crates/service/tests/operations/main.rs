@@ -11,6 +11,7 @@ mod analytics;
 mod archive;
 mod compat;
 mod daily_loop;
+mod flow_tools;
 mod graph_tools;
 mod issues;
 mod links;

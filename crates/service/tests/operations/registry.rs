@@ -50,6 +50,14 @@ const COVERED: &[&str] = &[
     "pm_effort_accuracy",
     "pm_optimize_workflow",
     "pm_weekly_report",
+    "pm_burndown",
+    "pm_velocity",
+    "pm_simulate_scenario",
+    "pm_performance_impact",
+    "pm_milestone_report",
+    "pm_stakeholder_update",
+    "pm_retro",
+    "pm_improve",
     // Exercised in graph_tools.rs.
     "pm_dependency_graph",
     "pm_identify_blockers",
@@ -84,7 +92,7 @@ const COVERED: &[&str] = &[
 async fn every_registered_operation_is_covered_and_dispatchable() {
     let registered: BTreeSet<&str> = OPERATIONS.iter().map(|o| o.name).collect();
     let covered: BTreeSet<&str> = COVERED.iter().copied().collect();
-    assert_eq!(OPERATIONS.len(), 64);
+    assert_eq!(OPERATIONS.len(), 72);
     assert_eq!(registered, covered);
 
     // Every name dispatches: with `{}` each one either runs or refuses its
