@@ -10,6 +10,7 @@ pub mod event_type;
 pub mod flow;
 pub mod graph;
 pub mod graph_render;
+pub mod intelligence;
 pub mod keys;
 pub mod model;
 pub mod ranking;
