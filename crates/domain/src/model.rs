@@ -144,6 +144,29 @@ pub struct Planning {
     pub estimated_at: Option<DateTime<Utc>>,
     /// Earlier estimates, newest last.
     pub estimate_history: Vec<Value>,
+    /// The security and compliance checklist pm_security_review keeps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_review: Vec<SecurityCheck>,
+}
+
+/// One item of an issue's security checklist, with its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SecurityCheck {
+    /// owasp, soc2, gdpr, pci or hipaa.
+    pub framework: String,
+    pub id: String,
+    pub title: String,
+    pub check: String,
+    /// Why the item applies.
+    pub reason: String,
+    /// open, passed, failed or not_applicable.
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
 /// What was built and where it lives.

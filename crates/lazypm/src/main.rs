@@ -241,6 +241,12 @@ const REPORT_ALIASES: &[(&str, &str)] = &[
     ("blocked", "pm_blocked_issues"),
     ("dashboard", "pm_project_dashboard"),
     ("standup", "pm_daily_standup"),
+    ("forecast", "pm_simulate_scenario"),
+    ("scenario", "pm_simulate_scenario"),
+    ("performance", "pm_performance_impact"),
+    ("milestone", "pm_milestone_report"),
+    ("stakeholder", "pm_stakeholder_update"),
+    ("stakeholders", "pm_stakeholder_update"),
 ];
 
 async fn report(

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::input::{list_fields, parse_with_lists};
 use crate::ops::{
-    analytics::*, execution::*, git::*, guides::*, issues::*, links::*, planning::*, projects::*,
-    queue::*, reports::*, review::*, sprints::*, tasks::*, work::*,
+    analytics::*, execution::*, git::*, guides::*, intelligence::*, issues::*, links::*,
+    planning::*, projects::*, queue::*, reports::*, review::*, sprints::*, tasks::*, work::*,
 };
 use crate::{Result, Service, ServiceError};
 
@@ -22,6 +22,7 @@ pub enum Toolset {
     Execution,
     Analytics,
     Reports,
+    Intelligence,
     Admin,
 }
 
@@ -33,6 +34,7 @@ impl Toolset {
         Toolset::Execution,
         Toolset::Analytics,
         Toolset::Reports,
+        Toolset::Intelligence,
         Toolset::Admin,
     ];
 
@@ -44,6 +46,7 @@ impl Toolset {
             Toolset::Execution => "execution",
             Toolset::Analytics => "analytics",
             Toolset::Reports => "reports",
+            Toolset::Intelligence => "intelligence",
             Toolset::Admin => "admin",
         }
     }
@@ -300,6 +303,14 @@ operations! {
         "Retrospective of a sprint or timeframe: what went to plan, what overran and why, blocked time, lessons, action items.";
     pm_improve(ImproveInput) -> ImproveOutput, Reports, [false, false, false],
         "Turn a lesson learned into a tracked improvement issue (chore, label improvement) linked discovered_from its source.";
+    pm_extract_requirements(ExtractRequirementsInput) -> ExtractRequirementsOutput, Intelligence, [false, false, true],
+        "Requirements (must/should/could), acceptance criteria and open questions from free text or an issue, by documented rules; apply: true writes them onto the issue.";
+    pm_generate_test_plan(GenerateTestPlanInput) -> GenerateTestPlanOutput, Intelligence, [true, false, true],
+        "Test cases for each acceptance criterion of an issue (or criteria given): happy path, edge and negative, each naming its rule.";
+    pm_security_review(SecurityReviewInput) -> SecurityReviewOutput, Intelligence, [false, false, true],
+        "Security checklist (OWASP, SOC2, GDPR, PCI, HIPAA) picked by what the issue's spec mentions, kept on the issue; updates record each item's state.";
+    pm_suggest_estimate(SuggestEstimateInput) -> SuggestEstimateOutput, Intelligence, [true, false, true],
+        "Estimate from the most similar completed issues and their actual times: P50/P80 hours, confidence, the neighbours named.";
     pm_init_project(InitProjectInput) -> ProjectOutput, Admin, [false, false, true],
         "Register the project in a directory, detecting its git root, remote, default branch and submodules. Returns the existing project when the path is registered.";
     pm_register_project(RegisterProjectInput) -> ProjectOutput, Admin, [false, false, true],

@@ -1346,6 +1346,7 @@ async fn docs_cover_concepts_and_every_toolset() {
             "execution",
             "analytics",
             "reports",
+            "intelligence",
             "admin"
         ]
     );

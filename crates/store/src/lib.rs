@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use lazypm_domain::analytics::burndown::SprintItem;
 use lazypm_domain::analytics::workflow::HistoryFacts;
 use lazypm_domain::analytics::{CompletedFacts, OpenFacts};
+use lazypm_domain::intelligence::estimate::Candidate as EstimateCandidate;
 use lazypm_domain::{
     Comment, DependencyKind, Event, Issue, LinkedIssue, Project, Sprint, Status, Task, WorkLog,
 };
@@ -235,6 +236,13 @@ pub trait FlowFacts {
     /// Per UTC day from `since`: issues created, done and canceled (canceled
     /// issues dated by their last change), and the open count now.
     async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow>;
+    /// The `limit` most recently completed issues of a project (archived
+    /// ones too) with time on record: what similar work actually took.
+    async fn estimate_candidates(
+        &mut self,
+        project_id: i64,
+        limit: i64,
+    ) -> Result<Vec<EstimateCandidate>>;
 }
 
 #[async_trait]

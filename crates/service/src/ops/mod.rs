@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod execution;
 pub mod git;
 pub mod guides;
+pub mod intelligence;
 pub mod issues;
 pub mod links;
 pub mod planning;

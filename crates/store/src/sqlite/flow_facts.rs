@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use lazypm_domain::analytics::burndown::{Resize, SprintItem, Unit};
+use lazypm_domain::intelligence::estimate::Candidate;
 use sqlx::Row;
 
 use super::issues::OPEN_SQL;
@@ -142,5 +143,34 @@ impl FlowFacts for SqliteTx {
         .await?;
         flow.done_owners = owners as u32;
         Ok(flow)
+    }
+
+    async fn estimate_candidates(&mut self, project_id: i64, limit: i64) -> Result<Vec<Candidate>> {
+        let rows = sqlx::query(
+            "SELECT key, title, type, module, estimate_hours, \
+             substr(coalesce(json_extract(specification, '$.description'), ''), 1, 2000) AS text, \
+             coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) AS actual \
+             FROM issues INDEXED BY issues_completions \
+             WHERE project_id = ? AND status = 'done' AND completed_at IS NOT NULL \
+             AND coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) > 0 \
+             ORDER BY completed_at DESC LIMIT ?",
+        )
+        .bind(project_id)
+        .bind(limit)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Candidate {
+                    key: r.try_get("key")?,
+                    title: r.try_get("title")?,
+                    text: r.try_get("text")?,
+                    issue_type: r.try_get("type")?,
+                    module: r.try_get("module")?,
+                    actual_hours: r.try_get::<i64, _>("actual")? as f64 / 60.0,
+                    estimate_hours: r.try_get("estimate_hours")?,
+                })
+            })
+            .collect()
     }
 }

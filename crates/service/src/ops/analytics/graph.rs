@@ -137,7 +137,7 @@ impl Service {
 }
 
 /// A count between 1 and `max`, `default` when not given.
-pub(super) fn in_range(field: &str, given: Option<u32>, default: u32, max: u32) -> Result<u32> {
+pub(crate) fn in_range(field: &str, given: Option<u32>, default: u32, max: u32) -> Result<u32> {
     match given {
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),

@@ -109,7 +109,7 @@ fn strip_marker(line: &str) -> &str {
 
 /// `description` with `content` added at the end of its `## Requirements`
 /// section, creating the section at the end when there is none.
-fn add_requirements(description: &str, content: &str) -> String {
+pub(crate) fn add_requirements(description: &str, content: &str) -> String {
     let lines: Vec<&str> = description.lines().collect();
     let heading = lines
         .iter()
