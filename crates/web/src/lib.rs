@@ -3,6 +3,7 @@
 //! crate, it calls only the service layer and adds translation: one error
 //! mapping, a per-request actor, and the security checks of a local server.
 
+pub mod charts;
 mod error;
 mod pages;
 pub mod routes;
