@@ -23,8 +23,8 @@ use lazypm_domain::{
 pub use error::StoreError;
 pub use location::Location;
 pub use query::{
-    Candidate, CandidateQuery, CompletionBucket, Counts, Cursor, CursorValue, DailyFlow,
-    IssueDetail, IssueQuery, OwnerLoad, SearchHit, SearchQuery, SprintSummary,
+    Candidate, CandidateQuery, CompletionBucket, Counts, CumulativeFlow, Cursor, CursorValue,
+    DailyFlow, IssueDetail, IssueQuery, OwnerLoad, SearchHit, SearchQuery, SprintSummary,
 };
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -200,6 +200,20 @@ pub trait IssueStats {
 pub trait AnalyticsFacts {
     /// What the analytics need of every open issue of a project (live ones).
     async fn open_facts(&mut self, project_id: i64) -> Result<Vec<OpenFacts>>;
+    /// Open live issues that someone owns.
+    async fn owned_open_facts(&mut self, project_id: i64) -> Result<Vec<OpenFacts>>;
+    /// Open live issues nobody owns: how many, and their estimated hours
+    /// not yet logged.
+    async fn unowned_open_work(&mut self, project_id: i64) -> Result<(usize, f64)>;
+    /// The open live issues a risk rule could fire on: blocked; in progress
+    /// and untouched since `stale_before`; high or very high complexity;
+    /// time logged over `over_estimate` × the estimate; P1 with no owner.
+    async fn risk_facts(
+        &mut self,
+        project_id: i64,
+        stale_before: DateTime<Utc>,
+        over_estimate: f64,
+    ) -> Result<Vec<OpenFacts>>;
     /// What the analytics need of a project's issues completed at or after
     /// `since` (archived ones too), oldest completion first.
     async fn completed_facts(
@@ -238,6 +252,12 @@ pub trait FlowFacts {
     async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow>;
     /// The `limit` most recently completed issues of a project (archived
     /// ones too) with time on record: what similar work actually took.
+    /// Created, started and done counts for a cumulative flow diagram.
+    async fn cumulative_flow(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<CumulativeFlow>;
     async fn estimate_candidates(
         &mut self,
         project_id: i64,

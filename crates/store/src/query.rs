@@ -176,6 +176,17 @@ pub struct DailyFlow {
     pub done_owners: u32,
 }
 
+/// What a cumulative flow diagram reads: of the live issues not canceled,
+/// how many were created, started and done before the window, and on each
+/// day of it (days with none left out).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CumulativeFlow {
+    /// Created, started and done before the window's first day.
+    pub before: [u64; 3],
+    /// Per day: created, started, done that day.
+    pub days: BTreeMap<chrono::NaiveDate, [u32; 3]>,
+}
+
 /// Completions in one bucket of completion time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletionBucket {

@@ -76,6 +76,9 @@ pub struct RiskInputs<'a> {
     /// The longest chain of open issues linked by blocks, first blocker first.
     pub longest_chain: &'a [String],
     pub sprints: &'a [SprintFacts],
+    /// Owned open issues per owner, when the store counted them; else they
+    /// are counted from `open` (which then must hold every open issue).
+    pub owner_counts: Option<&'a std::collections::BTreeMap<String, usize>>,
     /// Issues completed per day, measured over a recent window.
     pub daily_throughput: f64,
     pub now: DateTime<Utc>,
@@ -295,13 +298,22 @@ fn over_estimate(i: &RiskInputs, out: &mut Vec<Risk>) {
 }
 
 fn concentration(i: &RiskInputs, out: &mut Vec<Risk>) {
-    let owned: Vec<&OpenFacts> = i.open.iter().filter(|o| o.owner.is_some()).collect();
-    if owned.len() < CONCENTRATION_MIN_ISSUES {
-        return;
-    }
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for o in &owned {
-        *counts.entry(o.owner.as_deref().unwrap_or("")).or_insert(0) += 1;
+    match i.owner_counts {
+        Some(c) => {
+            for (owner, n) in c {
+                counts.insert(owner, *n);
+            }
+        }
+        None => {
+            for o in i.open.iter().filter_map(|o| o.owner.as_deref()) {
+                *counts.entry(o).or_insert(0) += 1;
+            }
+        }
+    }
+    let owned_total: usize = counts.values().sum();
+    if owned_total < CONCENTRATION_MIN_ISSUES {
+        return;
     }
     let Some((top, n)) = counts
         .iter()
@@ -309,7 +321,7 @@ fn concentration(i: &RiskInputs, out: &mut Vec<Risk>) {
     else {
         return;
     };
-    let share = *n as f64 / owned.len() as f64;
+    let share = *n as f64 / owned_total as f64;
     if share <= CONCENTRATION {
         return;
     }
@@ -323,8 +335,7 @@ fn concentration(i: &RiskInputs, out: &mut Vec<Risk>) {
         },
         title: format!("{top} owns {:.0} % of the owned open work", share * 100.0),
         evidence: vec![format!(
-            "{top} owns {n} of {} owned open issues; {} owner(s) in all",
-            owned.len(),
+            "{top} owns {n} of {owned_total} owned open issues; {} owner(s) in all",
             counts.len()
         )],
         issues: Vec::new(),
@@ -494,6 +505,7 @@ mod tests {
         tp: f64,
     ) -> Vec<(String, Severity)> {
         assess(&RiskInputs {
+            owner_counts: None,
             open,
             longest_chain: chain,
             sprints,
@@ -604,6 +616,7 @@ mod tests {
         assert!(rules(&[], &[], std::slice::from_ref(&s), 2.0).is_empty());
         // 1 a day: 6 days, the 16th: 2 days late of a 13-day sprint: high.
         let r = assess(&RiskInputs {
+            owner_counts: None,
             open: &[],
             longest_chain: &[],
             sprints: std::slice::from_ref(&s),
@@ -620,6 +633,31 @@ mod tests {
         assert_eq!(
             rules(&[], &[], &[s], 0.0),
             [("sprint_forecast_misses_end".into(), Severity::Critical)]
+        );
+    }
+
+    #[test]
+    fn owner_counts_from_the_store_replace_counting_rows() {
+        let counts: std::collections::BTreeMap<String, usize> =
+            [("ann".to_string(), 5), ("bob".to_string(), 1)].into();
+        let r = assess(&RiskInputs {
+            owner_counts: Some(&counts),
+            open: &[],
+            longest_chain: &[],
+            sprints: &[],
+            daily_throughput: 1.0,
+            now: now(),
+        });
+        // 5 of 6: 83 %, over 80 %: high.
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].rule.as_str(), r[0].severity),
+            ("owner_concentration", Severity::High)
+        );
+        assert!(
+            r[0].evidence[0].starts_with("ann owns 5 of 6"),
+            "{:?}",
+            r[0].evidence
         );
     }
 

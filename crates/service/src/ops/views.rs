@@ -91,7 +91,7 @@ const BOARD_ORDER: [Status; 6] = [
     Status::Canceled,
 ];
 
-const OPEN: [Status; 4] = [
+pub(crate) const OPEN: [Status; 4] = [
     Status::Proposed,
     Status::InProgress,
     Status::Review,

@@ -92,8 +92,13 @@ async fn capacity_compares_remaining_estimates_with_logged_pace() {
     finish(&bob, &bobs, "28h", None).await;
     let tiny = create(&bob, "Tiny", json!({"estimate_hours": 2.0})).await;
     start(&bob, &tiny).await;
+    // Nobody's: counted, with the hours not yet logged (5 + 0; one unestimated).
+    create(&svc, "Unowned", json!({"estimate_hours": 5.0})).await;
+    create(&svc, "Unowned, unestimated", json!({})).await;
 
     let r = ok(&svc, "pm_capacity_planning", json!({"timeframe": "2w"})).await;
+    assert_eq!(r["unowned_issues"], 2);
+    assert_eq!(r["unowned_hours"], 5.0);
     let owners = r["owners"].as_array().unwrap();
     let row = |who: &str| owners.iter().find(|o| o["owner"] == who).unwrap().clone();
     let a = row("ann");

@@ -16,48 +16,45 @@ use crate::{AnalyticsFacts, Result};
 #[async_trait]
 impl AnalyticsFacts for SqliteTx {
     async fn open_facts(&mut self, project_id: i64) -> Result<Vec<OpenFacts>> {
-        // The specification is read only for complex issues (SQLite evaluates
-        // the CASE per row), so the wide rich-content column stays unread
-        // for the rest.
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT key, title, status, priority, type, owner, complexity, estimate_hours, \
-             time_spent_minutes, created_at, updated_at, blocker_reason, \
-             CASE WHEN complexity IN ('high', 'very_high') THEN \
-               coalesce(json_array_length(specification, '$.acceptance_criteria'), 0) > 0 END \
-               AS has_criteria, \
-             CASE WHEN complexity IN ('high', 'very_high') THEN \
-               coalesce(trim(json_extract(specification, '$.technical_approach')), '') <> '' END \
-               AS has_approach \
+        open_rows(self, project_id, "", None).await
+    }
+
+    async fn owned_open_facts(&mut self, project_id: i64) -> Result<Vec<OpenFacts>> {
+        open_rows(self, project_id, "AND owner IS NOT NULL", None).await
+    }
+
+    async fn unowned_open_work(&mut self, project_id: i64) -> Result<(usize, f64)> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) AS n, coalesce(sum(CASE WHEN estimate_hours IS NOT NULL THEN \
+             max(estimate_hours - time_spent_minutes / 60.0, 0) END), 0.0) AS hours \
              FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL} \
-             ORDER BY id"
+             AND owner IS NULL"
         )))
         .bind(project_id)
-        .fetch_all(self.conn())
+        .fetch_one(self.conn())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OpenFacts {
-                    key: r.try_get("key")?,
-                    title: r.try_get("title")?,
-                    status: parse_enum(&r.try_get::<String, _>("status")?)?,
-                    priority: parse_enum(&r.try_get::<String, _>("priority")?)?,
-                    issue_type: parse_enum(&r.try_get::<String, _>("type")?)?,
-                    owner: r.try_get("owner")?,
-                    complexity: r
-                        .try_get::<Option<String>, _>("complexity")?
-                        .as_deref()
-                        .map(parse_enum)
-                        .transpose()?,
-                    estimate_hours: r.try_get("estimate_hours")?,
-                    time_spent_minutes: r.try_get("time_spent_minutes")?,
-                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-                    updated_at: parse_ts(&r.try_get::<String, _>("updated_at")?)?,
-                    blocker_reason: r.try_get("blocker_reason")?,
-                    has_criteria: r.try_get("has_criteria")?,
-                    has_approach: r.try_get("has_approach")?,
-                })
-            })
-            .collect()
+        Ok((
+            row.try_get::<i64, _>("n")? as usize,
+            row.try_get::<f64, _>("hours")?,
+        ))
+    }
+
+    async fn risk_facts(
+        &mut self,
+        project_id: i64,
+        stale_before: DateTime<Utc>,
+        over_estimate: f64,
+    ) -> Result<Vec<OpenFacts>> {
+        open_rows(
+            self,
+            project_id,
+            "AND (status = 'blocked' OR (status = 'in_progress' AND updated_at < ?) \
+             OR complexity IN ('high', 'very_high') \
+             OR (estimate_hours > 0 AND time_spent_minutes > estimate_hours * 60.0 * ?) \
+             OR (priority = 'P1' AND owner IS NULL))",
+            Some((ts(stale_before), over_estimate)),
+        )
+        .await
     }
 
     async fn completed_facts(
@@ -177,4 +174,60 @@ impl AnalyticsFacts for SqliteTx {
             .map(|r| Ok((r.try_get("blocker")?, r.try_get("blocked")?)))
             .collect()
     }
+}
+
+/// Open live issues of a project as analytics facts, narrowed by `and`
+/// (an SQL condition on `issues`, its `?` bound to `stale_before` and
+/// `over_estimate` in that order when given).
+async fn open_rows(
+    tx: &mut SqliteTx,
+    project_id: i64,
+    and: &str,
+    binds: Option<(String, f64)>,
+) -> Result<Vec<OpenFacts>> {
+    // The specification is read only for complex issues (SQLite evaluates
+    // the CASE per row), so the wide rich-content column stays unread
+    // for the rest.
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT key, title, status, priority, type, owner, complexity, estimate_hours, \
+         time_spent_minutes, created_at, updated_at, blocker_reason, \
+         CASE WHEN complexity IN ('high', 'very_high') THEN \
+           coalesce(json_array_length(specification, '$.acceptance_criteria'), 0) > 0 END \
+           AS has_criteria, \
+         CASE WHEN complexity IN ('high', 'very_high') THEN \
+           coalesce(trim(json_extract(specification, '$.technical_approach')), '') <> '' END \
+           AS has_approach \
+         FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL} {and} \
+         ORDER BY id"
+    )))
+    .bind(project_id);
+    let query = match binds {
+        Some((stale, over)) => query.bind(stale).bind(over),
+        None => query,
+    };
+    let rows = query.fetch_all(tx.conn()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpenFacts {
+                key: r.try_get("key")?,
+                title: r.try_get("title")?,
+                status: parse_enum(&r.try_get::<String, _>("status")?)?,
+                priority: parse_enum(&r.try_get::<String, _>("priority")?)?,
+                issue_type: parse_enum(&r.try_get::<String, _>("type")?)?,
+                owner: r.try_get("owner")?,
+                complexity: r
+                    .try_get::<Option<String>, _>("complexity")?
+                    .as_deref()
+                    .map(parse_enum)
+                    .transpose()?,
+                estimate_hours: r.try_get("estimate_hours")?,
+                time_spent_minutes: r.try_get("time_spent_minutes")?,
+                created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                updated_at: parse_ts(&r.try_get::<String, _>("updated_at")?)?,
+                blocker_reason: r.try_get("blocker_reason")?,
+                has_criteria: r.try_get("has_criteria")?,
+                has_approach: r.try_get("has_approach")?,
+            })
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use super::issues::OPEN_SQL;
 use super::{SqliteTx, parse_opt_ts, parse_ts, ts};
-use crate::{DailyFlow, FlowFacts, Result, StoreError};
+use crate::{CumulativeFlow, DailyFlow, FlowFacts, Result, StoreError};
 
 /// The estimate changes of one event, from pm_estimate (`from`/`to` are
 /// whole estimates) or pm_update_issue (`changes` holds one entry per field).
@@ -142,6 +142,50 @@ impl FlowFacts for SqliteTx {
         .fetch_one(self.conn())
         .await?;
         flow.done_owners = owners as u32;
+        Ok(flow)
+    }
+
+    async fn cumulative_flow(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<CumulativeFlow> {
+        let since = ts(since);
+        let mut flow = CumulativeFlow::default();
+        for (i, column) in ["created_at", "started_at", "completed_at"]
+            .into_iter()
+            .enumerate()
+        {
+            let done_only = if column == "completed_at" {
+                "AND status = 'done'"
+            } else {
+                ""
+            };
+            let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM issues WHERE project_id = ? AND archived = 0 \
+                 AND status <> 'canceled' {done_only} AND {column} < ?"
+            )))
+            .bind(project_id)
+            .bind(&since)
+            .fetch_one(self.conn())
+            .await?;
+            flow.before[i] = before as u64;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT substr({column}, 1, 10) AS d, count(*) AS n FROM issues \
+                 WHERE project_id = ? AND archived = 0 AND status <> 'canceled' {done_only} \
+                 AND {column} >= ? GROUP BY d"
+            )))
+            .bind(project_id)
+            .bind(&since)
+            .fetch_all(self.conn())
+            .await?;
+            for r in &rows {
+                let n: i64 = r.try_get("n")?;
+                flow.days
+                    .entry(day(&r.try_get::<String, _>("d")?)?)
+                    .or_insert([0; 3])[i] = n as u32;
+            }
+        }
         Ok(flow)
     }
 

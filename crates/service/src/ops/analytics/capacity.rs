@@ -102,16 +102,20 @@ impl Service {
         let project = self
             .resolve_project(&mut *tx, input.project_id.as_deref())
             .await?;
-        let open = tx.open_facts(project.id).await?;
+        // Owned work row by row; unowned work only counted, in SQL.
+        let open = tx.owned_open_facts(project.id).await?;
+        let (unowned_issues, unowned_hours) = tx.unowned_open_work(project.id).await?;
         let logged = tx
             .minutes_logged_by_author(project.id, now - Duration::days(PACE_BASIS_DAYS))
             .await?;
-        let plan = plan(
+        let mut plan = plan(
             &open,
             &logged,
             PACE_BASIS_DAYS as f64 / 7.0,
             timeframe.days() as f64 / 7.0,
         );
+        plan.unowned_issues = unowned_issues;
+        plan.unowned_hours = lazypm_domain::analytics::round(unowned_hours, 1);
         let mut next_steps: Vec<String> = plan
             .moves
             .iter()

@@ -87,7 +87,8 @@ impl Service {
             .resolve_project(&mut *tx, input.project_id.as_deref())
             .await?;
         let histories = tx.histories_since(project.id, since).await?;
-        let open = tx.open_facts(project.id).await?;
+        // Only owned work counts towards anyone's WIP.
+        let open = tx.owned_open_facts(project.id).await?;
         let measures = measure(&histories, since);
         let suggestions = suggest(focus, &measures, &histories, &open, since);
         let mut next_steps: Vec<String> = Vec::new();

@@ -88,7 +88,19 @@ impl Service {
         let project = self
             .resolve_project(&mut *tx, input.project_id.as_deref())
             .await?;
-        let open = tx.open_facts(project.id).await?;
+        // Only the rows a rule can fire on, and owned work counted in SQL.
+        let open = tx
+            .risk_facts(project.id, now - Duration::days(STALE_DAYS), OVER_ESTIMATE)
+            .await?;
+        let mut owner_counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for l in tx
+            .owner_workload(project.id, &crate::ops::views::OPEN)
+            .await?
+        {
+            if let Some(o) = l.owner {
+                *owner_counts.entry(o).or_insert(0) += l.count as usize;
+            }
+        }
         let chain = longest_chain(&tx.open_blocks_edges(project.id).await?);
         let sprints: Vec<SprintFacts> = tx
             .list_sprints(project.id)
@@ -110,6 +122,7 @@ impl Service {
             .sum();
         let all = assess(&RiskInputs {
             open: &open,
+            owner_counts: Some(&owner_counts),
             longest_chain: &chain,
             sprints: &sprints,
             daily_throughput: recent as f64 / THROUGHPUT_BASIS_DAYS as f64,
