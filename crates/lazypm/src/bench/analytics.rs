@@ -62,7 +62,24 @@ pub(super) async fn measure(
         }
         bar.finish_and_clear();
     }
-    let calls: [(&'static str, &'static str, serde_json::Value); 7] = [
+    // A running sprint of 100 issues for the sprint tools.
+    if svc
+        .call("pm_list_sprints", json!({}))
+        .await?
+        .pointer("/sprints/0")
+        .is_none()
+    {
+        let today = chrono::Utc::now().date_naive();
+        svc.call(
+            "pm_create_sprint",
+            json!({"name": "bench", "start_date": today - chrono::Duration::days(7), "end_date": today + chrono::Duration::days(7)}),
+        )
+        .await?;
+        let keys: Vec<String> = (1..=100).map(|i| format!("BENCH-{}", i * (size / 100).max(1))).collect();
+        svc.call("pm_add_to_sprint", json!({"sprint": "bench", "issue_keys": keys}))
+            .await?;
+    }
+    let calls: [(&'static str, &'static str, serde_json::Value); 19] = [
         (
             "pm_project_dashboard",
             "analytics: project dashboard",
@@ -93,7 +110,19 @@ pub(super) async fn measure(
             "analytics: dependency graph",
             json!({"format": "mermaid"}),
         ),
+        ("pm_burndown", "analytics: burndown (sprint)", json!({})),
+        ("pm_burndown", "analytics: burndown (open work, 1m)", json!({"timeframe": "1m"})),
+        ("pm_velocity", "analytics: velocity", json!({})),
+        ("pm_simulate_scenario", "analytics: forecast (10,000 trials)", json!({"add_owners": 1})),
+        ("pm_performance_impact", "analytics: performance impact", json!({})),
+        ("pm_identify_blockers", "analytics: identify blockers", json!({})),
         ("pm_weekly_report", "reports: weekly report", json!({})),
+        ("pm_milestone_report", "reports: milestone (sprint)", json!({"sprint": "bench"})),
+        ("pm_stakeholder_update", "reports: stakeholder update", json!({})),
+        ("pm_retro", "reports: retro (2w)", json!({})),
+        ("pm_extract_requirements", "intelligence: extract requirements", json!({"issue_key": "BENCH-1"})),
+        ("pm_generate_test_plan", "intelligence: test plan", json!({"criteria": ["Show at most 50 items per page", "Only the owner can delete a list", "Exports finish within 30 seconds"]})),
+        ("pm_suggest_estimate", "intelligence: suggest estimate", json!({"issue_key": "BENCH-1"})),
     ];
     let mut rows = Vec::new();
     for (tool, op, args) in calls {
@@ -110,5 +139,24 @@ pub(super) async fn measure(
             target: (size <= 10_000).then_some(TARGET_MS),
         });
     }
+    // The forecast alone: 10,000 trials for the whole open scope at a pace
+    // of 0–8 issues a day.
+    let daily: Vec<u32> = (0..28).map(|_| rng.below(9) as u32).collect();
+    let scope = size as u64 * 9 / 10;
+    let (p50, p95) = time(samples, |_| {
+        let daily = daily.clone();
+        async move {
+            std::hint::black_box(lazypm_domain::analytics::forecast::simulate(&daily, scope, 1.0, 10_000, 1929));
+            Ok(())
+        }
+    })
+    .await?;
+    rows.push(Row {
+        op: "analytics: Monte Carlo alone (10,000 trials)",
+        size,
+        p50,
+        p95,
+        target: (size <= 10_000).then_some(TARGET_MS),
+    });
     Ok(rows)
 }
