@@ -582,6 +582,7 @@
         { label: "Go to issues", hint: "g i", run: () => go("/p/" + p + "/issues") },
         { label: "Go to board", hint: "g b", run: () => go("/p/" + p + "/board") },
         { label: "Go to dependency graph", hint: "g g", run: () => go("/p/" + p + "/graph") },
+        { label: "Go to analytics", hint: "g n", run: () => go("/p/" + p + "/analytics") },
         { label: "Go to archive", hint: "g a", run: () => go("/p/" + p + "/archive") },
         { label: "Create an issue", hint: "c", run: () => go("/p/" + p + "/new") },
         { label: "Blocked issues", hint: "", run: () => go("/p/" + p + "/issues?status=blocked") },
@@ -686,7 +687,7 @@
     if (gPending) {
       gPending = false;
       clearTimeout(gTimer);
-      const where = { d: "", i: "/issues", b: "/board", g: "/graph", a: "/archive" };
+      const where = { d: "", i: "/issues", b: "/board", g: "/graph", n: "/analytics", a: "/archive" };
       if (ev.key === "p") go("/projects");
       else if (p && ev.key in where) go("/p/" + p + where[ev.key]);
       return;

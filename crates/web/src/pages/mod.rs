@@ -5,6 +5,7 @@
 //! `X-Fragment: 1` gets only the page's `<main>`, which is how open pages
 //! refresh live without reloading.
 
+mod analytics;
 pub mod assets;
 mod board;
 mod detail;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/p/{project}/archive", get(lists::archive))
         .route("/p/{project}/board", get(board::board))
         .route("/p/{project}/graph", get(graph::graph))
+        .route("/p/{project}/analytics", get(analytics::analytics))
         .route("/p/{project}/new", get(forms::create))
         .route("/issues/{key}", get(detail::detail))
         .route("/issues/{key}/edit", get(forms::edit))
@@ -53,6 +55,7 @@ pub enum Tab {
     Issues,
     Board,
     Graph,
+    Analytics,
     Archive,
     New,
 }

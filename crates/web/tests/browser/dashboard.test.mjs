@@ -302,11 +302,66 @@ test("ticking a checklist item and commenting work from the issue page", async (
   await done(page);
 });
 
+const CHARTS = ["burndown", "forecast", "velocity", "cfd", "cycle-time", "accuracy", "capacity"];
+
+async function charts(page) {
+  return page.$$eval("figure.chart", (figs) => figs.map((f) => ({
+    kind: f.dataset.chart,
+    points: Number(f.dataset.points),
+    svg: !!f.querySelector("svg[role=img] title"),
+    empty: f.querySelector(".chart-empty")?.textContent || "",
+  })));
+}
+
+test("each analytics chart draws with data and says why when there is none", async () => {
+  // An empty project: every chart explains what it needs.
+  const other = path.join(dir, "empty-repo");
+  mkdirSync(other);
+  execFileSync(BIN, ["init", "--key", "EMPTY", "--name", "Nothing yet"], { cwd: other, env, encoding: "utf8" });
+  let page = await open("/p/EMPTY/analytics");
+  const none = await charts(page);
+  assert.deepEqual(none.map((c) => c.kind), CHARTS);
+  for (const c of none) {
+    assert.equal(c.points, 0, `${c.kind} has no points`);
+    assert.ok(c.empty.length > 10, `${c.kind} says why it is empty`);
+  }
+  await done(page);
+
+  // Data for every chart: a running sprint, estimated work done with its
+  // time, open owned work.
+  const today = new Date();
+  const day = (n) => new Date(today.getTime() + n * 86400000).toISOString().slice(0, 10);
+  call("pm_create_sprint", { project_id: P, name: "Charts", start_date: day(-3), end_date: day(4) });
+  const keys = [];
+  for (const [title, hours] of [["Chart one", 2], ["Chart two", 4], ["Chart three", 3]]) {
+    keys.push(create({ title, estimate_hours: hours, story_points: hours, owner: "agent-7" }));
+  }
+  call("pm_add_to_sprint", { project_id: P, sprint: "Charts", issue_keys: keys });
+  for (const [key, actual] of [[keys[0], "3h"], [keys[1], "4h"]]) {
+    call("pm_start_work", { issue_key: key });
+    call("pm_complete_issue", { issue_key: key, actual_time: actual });
+  }
+  call("pm_start_work", { issue_key: keys[2] });
+  page = await open(`/p/${P}/analytics`);
+  const drawn = await charts(page);
+  assert.deepEqual(drawn.map((c) => c.kind), CHARTS);
+  for (const c of drawn) {
+    assert.ok(c.points > 0, `${c.kind} draws its data (${c.points} points)`);
+    assert.ok(c.svg, `${c.kind} is an accessible image with a title`);
+    assert.equal(c.empty, "", `${c.kind} shows no empty message`);
+  }
+  // The burndown's remaining line ends at the 3 points not yet done.
+  const tips = await page.$$eval("figure[data-chart=burndown] title", (t) => t.map((x) => x.textContent));
+  assert.ok(tips.some((t) => /remaining/.test(t) && /\b3\b/.test(t)), tips.join(" | "));
+  await page.screenshot({ path: path.join(SHOTS, "analytics-data-light.png"), fullPage: true });
+  await done(page);
+});
+
 test("every page fits in 200 KB, loads nothing from elsewhere, and is photographed light and dark", async () => {
   const key = create({ title: "Photogenic", description: "# Spec\n\n- [x] one\n- [ ] two\n\n```rust\nfn main() {}\n```" });
   call("pm_link_issues", { issue_key: key, target_key: `${P}-1`, kind: "blocks" });
   const urls = { projects: "/projects", dashboard: `/p/${P}`, issues: `/p/${P}/issues?status=all`, board: `/p/${P}/board`,
-    lanes: `/p/${P}/board?lanes=owner`, graph: `/p/${P}/graph`, archive: `/p/${P}/archive`, create: `/p/${P}/new`,
+    lanes: `/p/${P}/board?lanes=owner`, graph: `/p/${P}/graph`, analytics: `/p/${P}/analytics`, archive: `/p/${P}/archive`, create: `/p/${P}/new`,
     detail: `/issues/${key}`, edit: `/issues/${key}/edit`, search: `/p/${P}/issues?q=photogenic` };
   for (const scheme of ["light", "dark"]) {
     const page = await open("/projects", { scheme });
