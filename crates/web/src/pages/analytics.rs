@@ -35,6 +35,9 @@ struct AnalyticsPage {
     capacity: Safe,
 }
 
+/// The most bars the forecast histogram draws, about.
+const MAX_BINS: u32 = 60;
+
 fn short_date(d: chrono::NaiveDate) -> String {
     d.format("%b %d").to_string()
 }
@@ -104,25 +107,40 @@ fn burndown(d: &ChartData) -> (String, Safe, String) {
 fn forecast(d: &ChartData) -> (Safe, String) {
     let f = &d.forecast.baseline;
     let today = Utc::now().date_naive();
-    let bins: Vec<(String, u64)> = f
-        .histogram
+    // At most about 60 bars: days are grouped into steps of a week or more
+    // when the trials spread wider.
+    let (first, last) = match (f.histogram.first(), f.histogram.last()) {
+        (Some(a), Some(b)) => (a.0, b.0),
+        _ => (0, 0),
+    };
+    let step = (last - first) / MAX_BINS + 1;
+    let step = if step > 1 { step.div_ceil(7) * 7 } else { 1 };
+    let bin_of = |days: u32| ((days - first.min(days)) / step) as usize;
+    let mut counts: Vec<u64> = vec![0; bin_of(last) + 1];
+    for (days, n) in &f.histogram {
+        counts[bin_of(*days)] += u64::from(*n);
+    }
+    let bins: Vec<(String, u64)> = counts
         .iter()
-        .map(|(days, n)| {
-            (
-                short_date(today + Duration::days(i64::from(*days))),
-                u64::from(*n),
-            )
+        .enumerate()
+        .map(|(i, n)| {
+            let from = today + Duration::days(i64::from(first + i as u32 * step));
+            let label = if step == 1 {
+                short_date(from)
+            } else {
+                format!("week of {}", short_date(from))
+            };
+            (label, *n)
         })
         .collect();
     let marker = |label: &str, days: Option<u32>| {
         let days = days?;
-        let at = f.histogram.iter().position(|(d, _)| *d >= days)?;
         Some((
             format!(
                 "{label} {}",
                 short_date(today + Duration::days(i64::from(days)))
             ),
-            at,
+            bin_of(days),
         ))
     };
     let markers = [
