@@ -31,6 +31,8 @@ pub struct IssueQuery {
     /// Load the rich content (specification … analytics); when false those
     /// come back empty, which keeps lean list pages cheap.
     pub with_content: bool,
+    /// Only issues with a blocks link to or from another open live issue.
+    pub blocks_linked: bool,
 }
 
 impl IssueQuery {
@@ -53,6 +55,7 @@ impl IssueQuery {
             limit,
             after: None,
             with_content: false,
+            blocks_linked: false,
         }
     }
 }

@@ -75,9 +75,14 @@ pub(super) async fn measure(
             json!({"name": "bench", "start_date": today - chrono::Duration::days(7), "end_date": today + chrono::Duration::days(7)}),
         )
         .await?;
-        let keys: Vec<String> = (1..=100).map(|i| format!("BENCH-{}", i * (size / 100).max(1))).collect();
-        svc.call("pm_add_to_sprint", json!({"sprint": "bench", "issue_keys": keys}))
-            .await?;
+        let keys: Vec<String> = (1..=100)
+            .map(|i| format!("BENCH-{}", i * (size / 100).max(1)))
+            .collect();
+        svc.call(
+            "pm_add_to_sprint",
+            json!({"sprint": "bench", "issue_keys": keys}),
+        )
+        .await?;
     }
     let calls: [(&'static str, &'static str, serde_json::Value); 19] = [
         (
@@ -111,18 +116,54 @@ pub(super) async fn measure(
             json!({"format": "mermaid"}),
         ),
         ("pm_burndown", "analytics: burndown (sprint)", json!({})),
-        ("pm_burndown", "analytics: burndown (open work, 1m)", json!({"timeframe": "1m"})),
+        (
+            "pm_burndown",
+            "analytics: burndown (open work, 1m)",
+            json!({"timeframe": "1m"}),
+        ),
         ("pm_velocity", "analytics: velocity", json!({})),
-        ("pm_simulate_scenario", "analytics: forecast (10,000 trials)", json!({"add_owners": 1})),
-        ("pm_performance_impact", "analytics: performance impact", json!({})),
-        ("pm_identify_blockers", "analytics: identify blockers", json!({})),
+        (
+            "pm_simulate_scenario",
+            "analytics: forecast (10,000 trials)",
+            json!({"add_owners": 1}),
+        ),
+        (
+            "pm_performance_impact",
+            "analytics: performance impact",
+            json!({}),
+        ),
+        (
+            "pm_identify_blockers",
+            "analytics: identify blockers",
+            json!({}),
+        ),
         ("pm_weekly_report", "reports: weekly report", json!({})),
-        ("pm_milestone_report", "reports: milestone (sprint)", json!({"sprint": "bench"})),
-        ("pm_stakeholder_update", "reports: stakeholder update", json!({})),
+        (
+            "pm_milestone_report",
+            "reports: milestone (sprint)",
+            json!({"sprint": "bench"}),
+        ),
+        (
+            "pm_stakeholder_update",
+            "reports: stakeholder update",
+            json!({}),
+        ),
         ("pm_retro", "reports: retro (2w)", json!({})),
-        ("pm_extract_requirements", "intelligence: extract requirements", json!({"issue_key": "BENCH-1"})),
-        ("pm_generate_test_plan", "intelligence: test plan", json!({"criteria": ["Show at most 50 items per page", "Only the owner can delete a list", "Exports finish within 30 seconds"]})),
-        ("pm_suggest_estimate", "intelligence: suggest estimate", json!({"issue_key": "BENCH-1"})),
+        (
+            "pm_extract_requirements",
+            "intelligence: extract requirements",
+            json!({"issue_key": "BENCH-1"}),
+        ),
+        (
+            "pm_generate_test_plan",
+            "intelligence: test plan",
+            json!({"criteria": ["Show at most 50 items per page", "Only the owner can delete a list", "Exports finish within 30 seconds"]}),
+        ),
+        (
+            "pm_suggest_estimate",
+            "intelligence: suggest estimate",
+            json!({"issue_key": "BENCH-1"}),
+        ),
     ];
     let mut rows = Vec::new();
     for (tool, op, args) in calls {
@@ -146,7 +187,9 @@ pub(super) async fn measure(
     let (p50, p95) = time(samples, |_| {
         let daily = daily.clone();
         async move {
-            std::hint::black_box(lazypm_domain::analytics::forecast::simulate(&daily, scope, 1.0, 10_000, 1929));
+            std::hint::black_box(lazypm_domain::analytics::forecast::simulate(
+                &daily, scope, 1.0, 10_000, 1929,
+            ));
             Ok(())
         }
     })

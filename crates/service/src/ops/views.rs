@@ -4,7 +4,7 @@
 //! they answer what a dashboard page shows, in one read transaction each,
 //! with typed rows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use lazypm_domain::graph::{self, GraphAnalysis, GraphEdge, GraphNode};
@@ -220,32 +220,20 @@ impl Service {
     ) -> Result<GraphView> {
         let mut tx = self.read().await?;
         let scope = self.resolve_scope(&mut *tx, project).await?;
-        let (open, _) = tx
-            .list_issues(&IssueQuery::lean(scope.id, OPEN.to_vec(), 100_000))
-            .await?;
-        let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
-        let mut raw = Vec::new();
-        for chunk in ids.chunks(500) {
-            raw.extend(tx.blocks_from(chunk).await?);
-        }
-        let open_ids: HashSet<i64> = ids.iter().copied().collect();
-        let key_of: HashMap<i64, &str> = open.iter().map(|i| (i.id, i.key.as_str())).collect();
-        let mut linked: HashSet<i64> = HashSet::new();
-        let mut edges = Vec::new();
-        for (from, to, _) in raw {
-            if open_ids.contains(&to) {
-                linked.insert(from);
-                linked.insert(to);
-                if let (Some(f), Some(t)) = (key_of.get(&from), key_of.get(&to)) {
-                    edges.push((f.to_string(), t.to_string()));
-                }
-            }
-        }
-        let unlinked = open.len() - linked.len();
-        let mut issues: Vec<Issue> = open
-            .into_iter()
-            .filter(|i| linked.contains(&i.id))
-            .collect();
+        // Only the issues a blocks link ties to other open work, and the
+        // links themselves, in two queries; the rest are only counted.
+        let linked = IssueQuery {
+            blocks_linked: true,
+            ..IssueQuery::lean(scope.id, OPEN.to_vec(), 100_000)
+        };
+        let (mut issues, _) = tx.list_issues(&linked).await?;
+        let mut edges = tx.open_blocks_edges(scope.id).await?;
+        let counts = tx.counts(scope.id).await?;
+        let open: i64 = OPEN
+            .iter()
+            .filter_map(|s| counts.by_status.get(&s.to_string()))
+            .sum();
+        let unlinked = (open.max(0) as usize).saturating_sub(issues.len());
         let left_out = issues.len().saturating_sub(max_nodes);
         issues.truncate(max_nodes);
         let kept: HashSet<&str> = issues.iter().map(|i| i.key.as_str()).collect();

@@ -263,6 +263,14 @@ impl Issues for SqliteTx {
                 .push_bind(s)
                 .push(")");
         }
+        if q.blocks_linked {
+            b.push(format!(
+                " AND (EXISTS (SELECT 1 FROM dependencies d JOIN issues o ON o.id = d.to_id \
+                 WHERE d.from_id = i.id AND d.kind = 'blocks' AND o.archived = 0 AND o.status IN {OPEN_SQL}) \
+                 OR EXISTS (SELECT 1 FROM dependencies d JOIN issues o ON o.id = d.from_id \
+                 WHERE d.to_id = i.id AND d.kind = 'blocks' AND o.archived = 0 AND o.status IN {OPEN_SQL}))"
+            ));
+        }
         if let Some(p) = q.parent_id {
             b.push(" AND i.parent_id = ").push_bind(p);
         }

@@ -257,6 +257,7 @@ impl Service {
             limit,
             after,
             with_content,
+            blocks_linked: false,
         };
         let (issues, next) = tx.list_issues(&q).await?;
         Ok(IssuePage {
