@@ -250,17 +250,19 @@ pub trait FlowFacts {
     /// Per UTC day from `since`: issues created, done and canceled (canceled
     /// issues dated by their last change), and the open count now.
     async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow>;
-    /// The `limit` most recently completed issues of a project (archived
-    /// ones too) with time on record: what similar work actually took.
     /// Created, started and done counts for a cumulative flow diagram.
     async fn cumulative_flow(
         &mut self,
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<CumulativeFlow>;
+    /// The `limit` most recently completed issues of a project (archived
+    /// ones too) with time on record that share one of `words` (any word;
+    /// all such issues when `words` is empty): what similar work took.
     async fn estimate_candidates(
         &mut self,
         project_id: i64,
+        words: &[String],
         limit: i64,
     ) -> Result<Vec<EstimateCandidate>>;
 }

@@ -225,6 +225,21 @@ pub fn weighted_percentile(points: &[(f64, f64)], p: f64) -> Option<f64> {
     v.last().map(|(x, _)| *x)
 }
 
+/// The distinct words the similarity compares (title first), at most
+/// `max`: what a full-text index is asked for to find the candidates.
+pub fn query_words(title: &str, text: &str, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in tokens(title).chain(tokens(text)) {
+        if out.len() >= max {
+            break;
+        }
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
 /// The word counts of a title and text, title words counted twice.
 fn bag(title: &str, text: &str) -> BTreeMap<String, f64> {
     let mut counts = BTreeMap::new();
@@ -294,6 +309,15 @@ fn shared(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_words_are_distinct_title_first_and_bounded() {
+        assert_eq!(
+            query_words("Export the reports", "CSV export of reports, fast", 3),
+            vec!["export", "report", "csv"]
+        );
+        assert!(query_words("a an the", "", 5).is_empty());
+    }
 
     fn done(
         key: &str,

@@ -189,20 +189,43 @@ impl FlowFacts for SqliteTx {
         Ok(flow)
     }
 
-    async fn estimate_candidates(&mut self, project_id: i64, limit: i64) -> Result<Vec<Candidate>> {
-        let rows = sqlx::query(
+    async fn estimate_candidates(
+        &mut self,
+        project_id: i64,
+        words: &[String],
+        limit: i64,
+    ) -> Result<Vec<Candidate>> {
+        // Any of the words, each quoted (they are letters and digits only).
+        let matching: Vec<String> = words
+            .iter()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+            })
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{w}\""))
+            .collect();
+        let fts = if matching.is_empty() {
+            ""
+        } else {
+            "AND id IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ?) "
+        };
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT key, title, type, module, estimate_hours, \
              substr(coalesce(json_extract(specification, '$.description'), ''), 1, 2000) AS text, \
              coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) AS actual \
-             FROM issues INDEXED BY issues_completions \
-             WHERE project_id = ? AND status = 'done' AND completed_at IS NOT NULL \
+             FROM issues WHERE project_id = ? AND status = 'done' AND completed_at IS NOT NULL {fts}\
              AND coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) > 0 \
-             ORDER BY completed_at DESC LIMIT ?",
-        )
-        .bind(project_id)
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
+             ORDER BY completed_at DESC LIMIT ?"
+        )))
+        .bind(project_id);
+        let query = if matching.is_empty() {
+            query
+        } else {
+            query.bind(matching.join(" OR "))
+        };
+        let rows = query.bind(limit).fetch_all(self.conn()).await?;
         rows.iter()
             .map(|r| {
                 Ok(Candidate {

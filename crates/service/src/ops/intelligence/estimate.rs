@@ -4,15 +4,18 @@
 use std::fmt::Write as _;
 
 use lazypm_domain::IssueType;
-use lazypm_domain::intelligence::estimate::{Suggestion, Target, suggest};
+use lazypm_domain::intelligence::estimate::{Suggestion, Target, query_words, suggest};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ops::analytics::in_range;
 use crate::{Result, Service, ServiceError};
 
-/// Completed issues compared at most (the most recent).
-pub const ESTIMATE_CANDIDATES: i64 = 2_000;
+/// Completed issues compared at most: the most recent of those sharing a
+/// word with the work.
+pub const ESTIMATE_CANDIDATES: i64 = 500;
+/// Words of the work the full-text index is asked for.
+const QUERY_WORDS: usize = 16;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -94,8 +97,9 @@ impl Service {
         let project = self
             .resolve_project(&mut *tx, project_hint.as_deref())
             .await?;
+        let words = query_words(&title, &text, QUERY_WORDS);
         let mut candidates = tx
-            .estimate_candidates(project.id, ESTIMATE_CANDIDATES)
+            .estimate_candidates(project.id, &words, ESTIMATE_CANDIDATES)
             .await?;
         drop(tx);
         if let Some(own) = &own_key {
@@ -143,7 +147,7 @@ impl Service {
         }
         let _ = writeln!(
             report,
-            "\nCompared against the {} most recently completed issues with time on record ({} usable): TF-IDF cosine similarity of title (counted twice) and description, plus a bonus for the same type and module.",
+            "\nCompared against the {} most recently completed issues with time on record that share a word with it ({} found): TF-IDF cosine similarity of title (counted twice) and description, plus a bonus for the same type and module.",
             ESTIMATE_CANDIDATES, suggestion.considered
         );
         let mut next_steps = Vec::new();
