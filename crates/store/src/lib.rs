@@ -206,14 +206,17 @@ pub trait AnalyticsFacts {
     /// not yet logged.
     async fn unowned_open_work(&mut self, project_id: i64) -> Result<(usize, f64)>;
     /// The open live issues a risk rule could fire on: blocked; in progress
-    /// and untouched since `stale_before`; high or very high complexity;
-    /// time logged over `over_estimate` × the estimate; P1 with no owner.
+    /// and untouched since `stale_before`; high or very high complexity
+    /// without acceptance criteria or approach; P1 with no owner; and of
+    /// those with time logged over `over_estimate` × the estimate, the
+    /// `over_shown` furthest over. Also how many are over their estimate.
     async fn risk_facts(
         &mut self,
         project_id: i64,
         stale_before: DateTime<Utc>,
         over_estimate: f64,
-    ) -> Result<Vec<OpenFacts>>;
+        over_shown: usize,
+    ) -> Result<(Vec<OpenFacts>, usize)>;
     /// What the analytics need of a project's issues completed at or after
     /// `since` (archived ones too), oldest completion first.
     async fn completed_facts(

@@ -79,6 +79,9 @@ pub struct RiskInputs<'a> {
     /// Owned open issues per owner, when the store counted them; else they
     /// are counted from `open` (which then must hold every open issue).
     pub owner_counts: Option<&'a std::collections::BTreeMap<String, usize>>,
+    /// How many open issues are over their estimate, when the store counted
+    /// them and `open` holds only the worst of them.
+    pub over_estimate_total: Option<usize>,
     /// Issues completed per day, measured over a recent window.
     pub daily_throughput: f64,
     pub now: DateTime<Utc>,
@@ -278,7 +281,10 @@ fn over_estimate(i: &RiskInputs, out: &mut Vec<Risk>) {
         } else {
             Severity::High
         },
-        title: format!("{} open issue(s) over their estimate", hits.len()),
+        title: format!(
+            "{} open issue(s) over their estimate",
+            i.over_estimate_total.unwrap_or(hits.len()).max(hits.len())
+        ),
         evidence: hits
             .iter()
             .map(|(o, r)| {
@@ -295,6 +301,13 @@ fn over_estimate(i: &RiskInputs, out: &mut Vec<Risk>) {
         action: "Re-estimate (pm_estimate) or split (pm_split_issue) what is still far from done."
             .into(),
     });
+    // The store read only the worst of them: say how many more there are.
+    if let (Some(total), Some(r)) = (i.over_estimate_total, out.last_mut())
+        && total > hits.len()
+    {
+        r.evidence
+            .push(format!("… and {} more", total - hits.len()));
+    }
 }
 
 fn concentration(i: &RiskInputs, out: &mut Vec<Risk>) {
@@ -506,6 +519,7 @@ mod tests {
     ) -> Vec<(String, Severity)> {
         assess(&RiskInputs {
             owner_counts: None,
+            over_estimate_total: None,
             open,
             longest_chain: chain,
             sprints,
@@ -617,6 +631,7 @@ mod tests {
         // 1 a day: 6 days, the 16th: 2 days late of a 13-day sprint: high.
         let r = assess(&RiskInputs {
             owner_counts: None,
+            over_estimate_total: None,
             open: &[],
             longest_chain: &[],
             sprints: std::slice::from_ref(&s),
@@ -642,6 +657,7 @@ mod tests {
             [("ann".to_string(), 5), ("bob".to_string(), 1)].into();
         let r = assess(&RiskInputs {
             owner_counts: Some(&counts),
+            over_estimate_total: None,
             open: &[],
             longest_chain: &[],
             sprints: &[],

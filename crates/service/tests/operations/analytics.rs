@@ -282,3 +282,36 @@ async fn the_weekly_report_states_the_weeks_facts_for_each_audience() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_risk_names_ten_issues_and_counts_them_all() {
+    let (_dir, svc) = setup_project().await;
+    // Twelve issues with 2 h logged on a 1 h estimate: all over.
+    for i in 0..12 {
+        let k = create(&svc, &format!("Over {i}"), json!({"estimate_hours": 1.0})).await;
+        ok(
+            &svc,
+            "pm_log_work",
+            json!({"issue_key": k, "activity": "code", "summary": "x", "time_spent": "2h"}),
+        )
+        .await;
+    }
+    let r = ok(
+        &svc,
+        "pm_risk_assessment",
+        json!({"category": ["timeline"]}),
+    )
+    .await;
+    let over = r["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rule"] == "over_estimate")
+        .unwrap()
+        .clone();
+    assert_eq!(over["title"], "12 open issue(s) over their estimate");
+    assert_eq!(over["issues"].as_array().unwrap().len(), 10);
+    let evidence = strings(&over["evidence"]);
+    assert_eq!(evidence.len(), 11);
+    assert_eq!(evidence[10], "… and 2 more");
+}

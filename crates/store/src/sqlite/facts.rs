@@ -44,17 +44,36 @@ impl AnalyticsFacts for SqliteTx {
         project_id: i64,
         stale_before: DateTime<Utc>,
         over_estimate: f64,
-    ) -> Result<Vec<OpenFacts>> {
-        open_rows(
+        over_shown: usize,
+    ) -> Result<(Vec<OpenFacts>, usize)> {
+        // The over-estimate rule can hit most of a project (when time is
+        // logged before estimating): only its worst rows are read, the rest
+        // counted. The project id is an integer from the store.
+        let over = format!(
+            "project_id = {project_id} AND archived = 0 AND status IN {OPEN_SQL} \
+             AND estimate_hours > 0 AND time_spent_minutes > estimate_hours * 60.0 * {over_estimate}"
+        );
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM issues WHERE {over}"
+        )))
+        .fetch_one(self.conn())
+        .await?;
+        let rows = open_rows(
             self,
             project_id,
-            "AND (status = 'blocked' OR (status = 'in_progress' AND updated_at < ?) \
-             OR complexity IN ('high', 'very_high') \
-             OR (estimate_hours > 0 AND time_spent_minutes > estimate_hours * 60.0 * ?) \
-             OR (priority = 'P1' AND owner IS NULL))",
-            Some((ts(stale_before), over_estimate)),
+            &format!(
+                "AND (status = 'blocked' OR (status = 'in_progress' AND updated_at < ?) \
+                 OR (complexity IN ('high', 'very_high') AND \
+                   (coalesce(json_array_length(specification, '$.acceptance_criteria'), 0) = 0 \
+                    OR coalesce(trim(json_extract(specification, '$.technical_approach')), '') = '')) \
+                 OR (priority = 'P1' AND owner IS NULL) \
+                 OR id IN (SELECT id FROM issues WHERE {over} \
+                   ORDER BY time_spent_minutes / estimate_hours DESC, key LIMIT {over_shown}))"
+            ),
+            Some(ts(stale_before)),
         )
-        .await
+        .await?;
+        Ok((rows, total.max(0) as usize))
     }
 
     async fn completed_facts(
@@ -177,13 +196,13 @@ impl AnalyticsFacts for SqliteTx {
 }
 
 /// Open live issues of a project as analytics facts, narrowed by `and`
-/// (an SQL condition on `issues`, its `?` bound to `stale_before` and
-/// `over_estimate` in that order when given).
+/// (an SQL condition on `issues`, its one `?` bound to `stale_before` when
+/// given).
 async fn open_rows(
     tx: &mut SqliteTx,
     project_id: i64,
     and: &str,
-    binds: Option<(String, f64)>,
+    stale_before: Option<String>,
 ) -> Result<Vec<OpenFacts>> {
     // The specification is read only for complex issues (SQLite evaluates
     // the CASE per row), so the wide rich-content column stays unread
@@ -201,8 +220,8 @@ async fn open_rows(
          ORDER BY id"
     )))
     .bind(project_id);
-    let query = match binds {
-        Some((stale, over)) => query.bind(stale).bind(over),
+    let query = match stale_before {
+        Some(stale) => query.bind(stale),
         None => query,
     };
     let rows = query.fetch_all(tx.conn()).await?;

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Result, Service};
 
+/// Issues named per risk at most (its title counts them all).
+pub const LISTED_PER_RISK: usize = 10;
+
 /// Days of completions the sprint forecast's pace is measured over.
 pub const THROUGHPUT_BASIS_DAYS: i64 = 14;
 
@@ -62,11 +65,8 @@ fn render(risks: &[Risk], found: usize) -> String {
             r.category.as_str(),
             r.title
         );
-        for e in r.evidence.iter().take(10) {
+        for e in &r.evidence {
             let _ = writeln!(out, "- {e}");
-        }
-        if r.evidence.len() > 10 {
-            let _ = writeln!(out, "- … and {} more", r.evidence.len() - 10);
         }
         let _ = writeln!(out, "\nAction: {} (rule `{}`)\n", r.action, r.rule);
     }
@@ -89,8 +89,13 @@ impl Service {
             .resolve_project(&mut *tx, input.project_id.as_deref())
             .await?;
         // Only the rows a rule can fire on, and owned work counted in SQL.
-        let open = tx
-            .risk_facts(project.id, now - Duration::days(STALE_DAYS), OVER_ESTIMATE)
+        let (open, over_estimate_total) = tx
+            .risk_facts(
+                project.id,
+                now - Duration::days(STALE_DAYS),
+                OVER_ESTIMATE,
+                LISTED_PER_RISK,
+            )
             .await?;
         let mut owner_counts: std::collections::BTreeMap<String, usize> = Default::default();
         for l in tx
@@ -123,11 +128,26 @@ impl Service {
         let all = assess(&RiskInputs {
             open: &open,
             owner_counts: Some(&owner_counts),
+            over_estimate_total: Some(over_estimate_total),
             longest_chain: &chain,
             sprints: &sprints,
             daily_throughput: recent as f64 / THROUGHPUT_BASIS_DAYS as f64,
             now,
         });
+        // Each risk names at most LISTED_PER_RISK issues; the title counts them all.
+        let all: Vec<Risk> = all
+            .into_iter()
+            .map(|mut r| {
+                // (A rule the store already cut ends with its own "… and N more".)
+                if r.evidence.len() > LISTED_PER_RISK + 1 {
+                    let more = r.evidence.len() - LISTED_PER_RISK;
+                    r.evidence.truncate(LISTED_PER_RISK);
+                    r.evidence.push(format!("… and {more} more"));
+                }
+                r.issues.truncate(LISTED_PER_RISK);
+                r
+            })
+            .collect();
         let found = all.len();
         let categories = input.category.unwrap_or_default();
         let risks: Vec<Risk> = all
