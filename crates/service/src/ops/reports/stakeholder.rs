@@ -44,26 +44,23 @@ impl Service {
         &self,
         input: StakeholderUpdateInput,
     ) -> Result<StakeholderUpdateOutput> {
-        let week = self
-            .pm_weekly_report(WeeklyReportInput {
-                project_id: input.project_id.clone(),
+        // The three reads at once, each in its own read transaction.
+        let project = input.project_id.clone();
+        let (week, forecast, sprint) = tokio::try_join!(
+            self.pm_weekly_report(WeeklyReportInput {
+                project_id: project.clone(),
                 audience: Some(Audience::Stakeholder),
-            })
-            .await?;
-        let project = Some(week.project.clone());
-        let forecast = self
-            .pm_simulate_scenario(SimulateScenarioInput {
+            }),
+            self.pm_simulate_scenario(SimulateScenarioInput {
                 project_id: project.clone(),
                 ..Default::default()
-            })
-            .await?
-            .baseline;
-        let sprint = self
-            .pm_burndown(BurndownInput {
+            }),
+            self.pm_burndown(BurndownInput {
                 project_id: project.clone(),
                 ..Default::default()
-            })
-            .await?;
+            }),
+        )?;
+        let forecast = forecast.baseline;
         let sprint_line = sprint.sprint.as_ref().map(|s| {
             let b = &sprint.burndown;
             format!(
