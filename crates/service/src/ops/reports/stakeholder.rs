@@ -44,23 +44,26 @@ impl Service {
         &self,
         input: StakeholderUpdateInput,
     ) -> Result<StakeholderUpdateOutput> {
-        // The three reads at once, each in its own read transaction.
-        let project = input.project_id.clone();
-        let (week, forecast, sprint) = tokio::try_join!(
-            self.pm_weekly_report(WeeklyReportInput {
-                project_id: project.clone(),
+        let week = self
+            .pm_weekly_report(WeeklyReportInput {
+                project_id: input.project_id.clone(),
                 audience: Some(Audience::Stakeholder),
-            }),
-            self.pm_simulate_scenario(SimulateScenarioInput {
+            })
+            .await?;
+        let project = Some(week.project.clone());
+        let forecast = self
+            .pm_simulate_scenario(SimulateScenarioInput {
                 project_id: project.clone(),
                 ..Default::default()
-            }),
-            self.pm_burndown(BurndownInput {
+            })
+            .await?
+            .baseline;
+        let sprint = self
+            .pm_burndown(BurndownInput {
                 project_id: project.clone(),
                 ..Default::default()
-            }),
-        )?;
-        let forecast = forecast.baseline;
+            })
+            .await?;
         let sprint_line = sprint.sprint.as_ref().map(|s| {
             let b = &sprint.burndown;
             format!(

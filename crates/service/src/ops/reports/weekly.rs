@@ -72,32 +72,28 @@ pub struct WeeklyReportOutput {
 impl Service {
     pub async fn pm_weekly_report(&self, input: WeeklyReportInput) -> Result<WeeklyReportOutput> {
         let audience = input.audience.unwrap_or_default();
+        let status = self
+            .pm_status(StatusInput {
+                project_id: input.project_id.clone(),
+            })
+            .await?;
+        let risks = self
+            .pm_risk_assessment(RiskAssessmentInput {
+                project_id: Some(status.project.clone()),
+                ..Default::default()
+            })
+            .await?;
         let to = Utc::now();
         let from = to - Duration::days(7);
-        // Three reads of the same moment, each in its own read transaction,
-        // at once: the status, the risks, and the week's facts.
-        let facts = async {
-            let mut tx = self.read().await?;
-            let project = self
-                .resolve_project(&mut *tx, input.project_id.as_deref())
-                .await?;
-            let facts = tx
-                .completed_facts(project.id, from - Duration::days(7))
-                .await?;
-            let created = tx.created_since(project.id, from).await?;
-            let time_by_person = tx.minutes_logged_by_author(project.id, from).await?;
-            Ok::<_, crate::ServiceError>((facts, created, time_by_person))
-        };
-        let (status, risks, (facts, created, time_by_person)) = tokio::try_join!(
-            self.pm_status(StatusInput {
-                project_id: input.project_id.clone(),
-            }),
-            self.pm_risk_assessment(RiskAssessmentInput {
-                project_id: input.project_id.clone(),
-                ..Default::default()
-            }),
-            facts,
-        )?;
+        let mut tx = self.read().await?;
+        let project = self
+            .resolve_project(&mut *tx, Some(status.project.as_str()))
+            .await?;
+        let facts = tx
+            .completed_facts(project.id, from - Duration::days(7))
+            .await?;
+        let created = tx.created_since(project.id, from).await?;
+        let time_by_person = tx.minutes_logged_by_author(project.id, from).await?;
         let (this_week, before): (Vec<_>, Vec<_>) =
             facts.into_iter().partition(|f| f.completed_at >= from);
         let lessons: Vec<String> = this_week
