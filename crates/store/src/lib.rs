@@ -207,13 +207,15 @@ pub trait AnalyticsFacts {
     async fn unowned_open_work(&mut self, project_id: i64) -> Result<(usize, f64)>;
     /// The open live issues a risk rule could fire on: blocked; in progress
     /// and untouched since `stale_before`; high or very high complexity
-    /// without acceptance criteria or approach; P1 with no owner; and of
+    /// without acceptance criteria or approach; P1 with no owner, created
+    /// before `unowned_before`; and of
     /// those with time logged over `over_estimate` × the estimate, the
     /// `over_shown` furthest over. Also how many are over their estimate.
     async fn risk_facts(
         &mut self,
         project_id: i64,
         stale_before: DateTime<Utc>,
+        unowned_before: DateTime<Utc>,
         over_estimate: f64,
         over_shown: usize,
     ) -> Result<(Vec<OpenFacts>, usize)>;

@@ -43,6 +43,7 @@ impl AnalyticsFacts for SqliteTx {
         &mut self,
         project_id: i64,
         stale_before: DateTime<Utc>,
+        unowned_before: DateTime<Utc>,
         over_estimate: f64,
         over_shown: usize,
     ) -> Result<(Vec<OpenFacts>, usize)> {
@@ -58,6 +59,8 @@ impl AnalyticsFacts for SqliteTx {
         )))
         .fetch_one(self.conn())
         .await?;
+        // A stored timestamp (fixed format, no quotes), inlined.
+        let unowned_before = ts(unowned_before);
         let rows = open_rows(
             self,
             project_id,
@@ -66,7 +69,7 @@ impl AnalyticsFacts for SqliteTx {
                  OR (complexity IN ('high', 'very_high') AND \
                    (coalesce(json_array_length(specification, '$.acceptance_criteria'), 0) = 0 \
                     OR coalesce(trim(json_extract(specification, '$.technical_approach')), '') = '')) \
-                 OR (priority = 'P1' AND owner IS NULL) \
+                 OR (priority = 'P1' AND owner IS NULL AND created_at < '{unowned_before}') \
                  OR id IN (SELECT id FROM issues WHERE {over} \
                    ORDER BY time_spent_minutes / estimate_hours DESC, key LIMIT {over_shown}))"
             ),

@@ -93,6 +93,7 @@ impl Service {
             .risk_facts(
                 project.id,
                 now - Duration::days(STALE_DAYS),
+                now - Duration::days(1),
                 OVER_ESTIMATE,
                 LISTED_PER_RISK,
             )

@@ -48,7 +48,10 @@ pub struct WeeklyReportOutput {
     pub audience: Audience,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// The most recently completed this week, at most 50.
     pub completed: Vec<DoneThisWeek>,
+    /// Everything completed this week.
+    pub completed_count: usize,
     /// Completed in the seven days before.
     pub completed_previous_week: usize,
     pub created: i64,
@@ -68,6 +71,9 @@ pub struct WeeklyReportOutput {
     pub report: String,
     pub next_steps: Vec<String>,
 }
+
+/// Completed issues a weekly report lists at most (it counts them all).
+pub const WEEKLY_LISTED: usize = 50;
 
 impl Service {
     pub async fn pm_weekly_report(&self, input: WeeklyReportInput) -> Result<WeeklyReportOutput> {
@@ -89,13 +95,17 @@ impl Service {
         let project = self
             .resolve_project(&mut *tx, Some(status.project.as_str()))
             .await?;
-        let facts = tx
-            .completed_facts(project.id, from - Duration::days(7))
-            .await?;
+        let this_week = tx.completed_facts(project.id, from).await?;
+        let before: i64 = tx
+            .completions_by_bucket(project.id, &[from - Duration::days(7), from])
+            .await?
+            .iter()
+            .filter(|b| b.bucket == 0)
+            .map(|b| b.completed)
+            .sum();
         let created = tx.created_since(project.id, from).await?;
         let time_by_person = tx.minutes_logged_by_author(project.id, from).await?;
-        let (this_week, before): (Vec<_>, Vec<_>) =
-            facts.into_iter().partition(|f| f.completed_at >= from);
+        let completed_count = this_week.len();
         let lessons: Vec<String> = this_week
             .iter()
             .flat_map(|f| f.lessons.iter().map(move |l| format!("{}: {l}", f.key)))
@@ -103,6 +113,7 @@ impl Service {
         let completed: Vec<DoneThisWeek> = this_week
             .into_iter()
             .rev()
+            .take(WEEKLY_LISTED)
             .map(|f| DoneThisWeek {
                 key: f.key,
                 title: f.title,
@@ -118,7 +129,8 @@ impl Service {
             from,
             to,
             completed,
-            completed_previous_week: before.len(),
+            completed_count,
+            completed_previous_week: before.max(0) as usize,
             created,
             time_logged_minutes: time_by_person.values().sum(),
             time_by_person,
@@ -173,8 +185,8 @@ fn technical(r: &WeeklyReportOutput, name: &str) -> String {
     let _ = writeln!(
         out,
         "Completed {} ({}); created {}; {} logged. Now {} open: {} in progress, {} in review, {} blocked. Health: {}.\n",
-        r.completed.len(),
-        trend(r.completed.len(), r.completed_previous_week),
+        r.completed_count,
+        trend(r.completed_count, r.completed_previous_week),
         r.created,
         logged(r.time_logged_minutes),
         r.open,
@@ -199,6 +211,13 @@ fn technical(r: &WeeklyReportOutput, name: &str) -> String {
             d.title,
             d.owner.as_deref().unwrap_or("unowned"),
             d.actual_hours
+        );
+    }
+    if r.completed_count > r.completed.len() {
+        let _ = writeln!(
+            out,
+            "- and {} more (pm_list_issues status done)",
+            r.completed_count - r.completed.len()
         );
     }
     out.push_str("\n## In progress\n\n");
@@ -241,8 +260,8 @@ fn executive(r: &WeeklyReportOutput, name: &str) -> String {
         out,
         "- Health: {}\n- Delivered: {} items, {}\n- New work: {} items\n- Open: {} ({} blocked)\n- Effort: {}",
         r.health.as_str(),
-        r.completed.len(),
-        trend(r.completed.len(), r.completed_previous_week),
+        r.completed_count,
+        trend(r.completed_count, r.completed_previous_week),
         r.created,
         r.open,
         r.blocked,
@@ -265,13 +284,13 @@ fn stakeholder(r: &WeeklyReportOutput, name: &str) -> String {
         let _ = writeln!(
             out,
             "This week {} piece(s) of work were finished:\n",
-            r.completed.len()
+            r.completed_count
         );
         for d in r.completed.iter().take(10) {
             let _ = writeln!(out, "- {}", d.title);
         }
-        if r.completed.len() > 10 {
-            let _ = writeln!(out, "- and {} more", r.completed.len() - 10);
+        if r.completed_count > 10 {
+            let _ = writeln!(out, "- and {} more", r.completed_count - 10);
         }
     }
     if !r.in_progress.is_empty() {
