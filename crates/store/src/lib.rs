@@ -252,9 +252,15 @@ pub trait FlowFacts {
     /// Every issue of the given sprints with when it joined, finished or was
     /// canceled, and its estimate changes, as (sprint id, item).
     async fn sprint_items(&mut self, sprint_ids: &[i64]) -> Result<Vec<(i64, SprintItem)>>;
-    /// Per UTC day from `since`: issues created, done and canceled (canceled
-    /// issues dated by their last change), and the open count now.
-    async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow>;
+    /// Per UTC day from `since`: issues done, and with `arrivals` also
+    /// created and canceled (canceled issues dated by their last change);
+    /// the open count now and the owners of the done.
+    async fn daily_flow(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+        arrivals: bool,
+    ) -> Result<DailyFlow>;
     /// Created, started and done counts for a cumulative flow diagram.
     async fn cumulative_flow(
         &mut self,

@@ -532,6 +532,7 @@ async fn milestone_and_stakeholder_reports_state_the_facts() {
 
     let s = ok(&svc, "pm_stakeholder_update", json!({})).await;
     assert_eq!(strings(&s["delivered"]), vec!["Beta login"]);
+    assert_eq!(s["delivered_count"], 1);
     assert_eq!(strings(&s["in_progress"]), vec!["Beta export"]);
     assert_eq!(s["open"], 3);
     assert_eq!(s["blocked"], 1);

@@ -99,7 +99,12 @@ impl FlowFacts for SqliteTx {
         Ok(items)
     }
 
-    async fn daily_flow(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<DailyFlow> {
+    async fn daily_flow(
+        &mut self,
+        project_id: i64,
+        since: DateTime<Utc>,
+        arrivals: bool,
+    ) -> Result<DailyFlow> {
         let since = ts(since);
         let mut flow = DailyFlow::default();
         let per_day = [
@@ -111,6 +116,9 @@ impl FlowFacts for SqliteTx {
              WHERE project_id = ? AND archived = 0 AND updated_at >= ? AND status = 'canceled' GROUP BY d",
         ];
         for (i, sql) in per_day.into_iter().enumerate() {
+            if !arrivals && i != 1 {
+                continue;
+            }
             let rows = sqlx::query(sql)
                 .bind(project_id)
                 .bind(&since)

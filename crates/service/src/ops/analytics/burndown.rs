@@ -288,7 +288,7 @@ impl Service {
         let timeframe = input.timeframe.unwrap_or(Timeframe::TwoWeeks);
         let start = (now - Duration::days(timeframe.days() - 1)).date_naive();
         let since = start.and_time(chrono::NaiveTime::MIN).and_utc();
-        let flow = tx.daily_flow(project.id, since).await?;
+        let flow = tx.daily_flow(project.id, since, true).await?;
         let b = open_work(&flow, since, now);
         let mut next_steps =
             vec!["pm_simulate_scenario: when the open work will be done at this pace".to_string()];

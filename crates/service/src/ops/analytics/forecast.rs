@@ -126,7 +126,7 @@ pub(crate) async fn daily_throughput(
     let today = now.date_naive();
     let start = today - Duration::days(i64::from(basis_days) - 1);
     let flow = tx
-        .daily_flow(project_id, start.and_time(NaiveTime::MIN).and_utc())
+        .daily_flow(project_id, start.and_time(NaiveTime::MIN).and_utc(), false)
         .await?;
     let daily = (0..i64::from(basis_days))
         .map(|i| {

@@ -85,7 +85,7 @@ impl Service {
         let shown = &started[started.len().saturating_sub(VELOCITY_SHOWN)..];
         if shown.is_empty() {
             let since = now - Duration::days(7 * VELOCITY_SHOWN as i64);
-            let flow = tx.daily_flow(project.id, since).await?;
+            let flow = tx.daily_flow(project.id, since, false).await?;
             let weeks = weeks(&flow.done, now);
             let recent: Vec<f64> = weeks
                 .iter()

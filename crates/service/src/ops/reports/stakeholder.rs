@@ -4,12 +4,15 @@
 
 use std::fmt::Write as _;
 
+use chrono::{Duration, Utc};
 use lazypm_domain::Health;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Audience, WeeklyReportInput};
-use crate::ops::analytics::{BurndownInput, ForecastDates, SimulateScenarioInput};
+use super::StatusInput;
+use crate::ops::analytics::{
+    BurndownInput, ForecastDates, RiskAssessmentInput, SimulateScenarioInput,
+};
 use crate::{Result, Service};
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -22,8 +25,10 @@ pub struct StakeholderUpdateInput {
 pub struct StakeholderUpdateOutput {
     pub project: String,
     pub health: Health,
-    /// Titles of what was finished in the last 7 days.
+    /// Titles of what was finished in the last 7 days, the latest 10.
     pub delivered: Vec<String>,
+    /// Everything finished in the last 7 days.
+    pub delivered_count: usize,
     pub delivered_previous_week: usize,
     /// Titles of the work under way.
     pub in_progress: Vec<String>,
@@ -39,18 +44,45 @@ pub struct StakeholderUpdateOutput {
     pub next_steps: Vec<String>,
 }
 
+/// Delivered work a stakeholder update names (it counts all of it).
+const DELIVERED_LISTED: i64 = 10;
+
 impl Service {
     pub async fn pm_stakeholder_update(
         &self,
         input: StakeholderUpdateInput,
     ) -> Result<StakeholderUpdateOutput> {
-        let week = self
-            .pm_weekly_report(WeeklyReportInput {
+        // What it needs of the week, read directly: the status, the risks,
+        // and this week's completions against the week before.
+        let status = self
+            .pm_status(StatusInput {
                 project_id: input.project_id.clone(),
-                audience: Some(Audience::Stakeholder),
             })
             .await?;
-        let project = Some(week.project.clone());
+        let project = Some(status.project.clone());
+        let risks = self
+            .pm_risk_assessment(RiskAssessmentInput {
+                project_id: project.clone(),
+                ..Default::default()
+            })
+            .await?;
+        let to = Utc::now();
+        let from = to - Duration::days(7);
+        let mut tx = self.read().await?;
+        let p = self.resolve_project(&mut *tx, project.as_deref()).await?;
+        let buckets = tx
+            .completions_by_bucket(p.id, &[from - Duration::days(7), from])
+            .await?;
+        let latest = tx.latest_completed(p.id, from, DELIVERED_LISTED).await?;
+        drop(tx);
+        let count = |bucket: i64| -> usize {
+            buckets
+                .iter()
+                .filter(|b| b.bucket == bucket)
+                .map(|b| b.completed.max(0) as usize)
+                .sum()
+        };
+        let (delivered_count, delivered_previous_week) = (count(1), count(0));
         let forecast = self
             .pm_simulate_scenario(SimulateScenarioInput {
                 project_id: project.clone(),
@@ -82,34 +114,43 @@ impl Service {
             )
         });
         let mut needs = Vec::new();
-        if week.blocked > 0 {
+        if status.blocked > 0 {
             needs.push(format!(
                 "{} issue{} blocked: unblocking is the fastest way to speed up",
-                week.blocked,
-                if week.blocked == 1 { " is" } else { "s are" }
+                status.blocked,
+                if status.blocked == 1 { " is" } else { "s are" }
             ));
         }
-        needs.extend(week.risks.iter().take(3).cloned());
-        let delivered: Vec<String> = week.completed.iter().map(|d| d.title.clone()).collect();
-        let in_progress: Vec<String> = week.in_progress.iter().map(|b| b.title.clone()).collect();
+        needs.extend(
+            risks
+                .risks
+                .iter()
+                .take(3)
+                .map(|r| format!("{} ({}): {}", r.title, r.severity.as_str(), r.action)),
+        );
+        let delivered: Vec<String> = latest.iter().map(|i| i.title.clone()).collect();
+        let in_progress: Vec<String> = status.in_progress.iter().map(|b| b.title.clone()).collect();
         let mut report = format!(
             "# {}: update\n\nStatus: {}. Delivered {} thing{} this week (the week before: {}); {} in progress; {} open in all.\n",
-            week.project,
-            match week.health {
+            status.project,
+            match status.health {
                 Health::Healthy => "on track",
                 Health::Attention => "needs watching",
                 Health::AtRisk => "at risk",
             },
-            delivered.len(),
-            if delivered.len() == 1 { "" } else { "s" },
-            week.completed_previous_week,
+            delivered_count,
+            if delivered_count == 1 { "" } else { "s" },
+            delivered_previous_week,
             in_progress.len(),
-            week.open
+            status.open
         );
         if !delivered.is_empty() {
             report.push_str("\n## Delivered\n");
-            for d in delivered.iter().take(10) {
+            for d in &delivered {
                 let _ = writeln!(report, "- {d}");
+            }
+            if delivered_count > delivered.len() {
+                let _ = writeln!(report, "- and {} more", delivered_count - delivered.len());
             }
         }
         if !in_progress.is_empty() {
@@ -140,13 +181,14 @@ impl Service {
             }
         }
         Ok(StakeholderUpdateOutput {
-            project: week.project,
-            health: week.health,
+            project: status.project,
+            health: status.health,
             delivered,
-            delivered_previous_week: week.completed_previous_week,
+            delivered_count,
+            delivered_previous_week,
             in_progress,
-            open: week.open,
-            blocked: week.blocked,
+            open: status.open,
+            blocked: status.blocked,
             forecast,
             sprint: sprint_line,
             needs_attention: needs,
