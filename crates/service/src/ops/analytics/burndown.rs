@@ -91,6 +91,9 @@ pub(crate) async fn items_of(tx: &mut dyn Tx, sprint_id: i64) -> Result<Vec<Spri
         .collect())
 }
 
+/// Scope changes the markdown lists (the structured result has them all).
+const CHANGES_LISTED: usize = 15;
+
 fn number(x: f64) -> String {
     if x.fract() == 0.0 {
         format!("{x:.0}")
@@ -155,7 +158,7 @@ fn render(b: &Burndown, title: &str, sprint_mode: bool) -> String {
     }
     if !b.scope_changes.is_empty() {
         out.push_str("\nScope changes after the first day:\n");
-        for c in &b.scope_changes {
+        for c in b.scope_changes.iter().take(CHANGES_LISTED) {
             let _ = writeln!(
                 out,
                 "- {} {} {} ({:+} {unit})",
@@ -163,6 +166,13 @@ fn render(b: &Burndown, title: &str, sprint_mode: bool) -> String {
                 c.key,
                 c.kind.replace('_', "-"),
                 c.delta
+            );
+        }
+        if b.scope_changes.len() > CHANGES_LISTED {
+            let _ = writeln!(
+                out,
+                "- and {} more (scope_changes lists them all)",
+                b.scope_changes.len() - CHANGES_LISTED
             );
         }
     }

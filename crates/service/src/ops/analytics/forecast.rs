@@ -253,7 +253,7 @@ impl Service {
             }
             speed = (base + n) as f64 / base as f64;
             assumptions.push(format!(
-                "{base} owners finished work in the window; with {} the pace scales by {speed:.2} (linear: ramp-up and coordination are not modelled).",
+                "{base} owner(s) finished work in the window; with {} the pace scales by {speed:.2} (linear: ramp-up and coordination are not modelled).",
                 base + n
             ));
         }
