@@ -41,6 +41,12 @@ pub struct Overrun {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
+pub struct BlockedTime {
+    pub key: String,
+    pub hours: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ActionItem {
     pub action: String,
     pub why: String,
@@ -61,8 +67,8 @@ pub struct RetroOutput {
     /// Done without an estimate or recorded time.
     pub unmeasured: usize,
     pub blocked_hours: f64,
-    /// (key, hours blocked in the period), most first, at most 5.
-    pub most_blocked: Vec<(String, f64)>,
+    /// The issues blocked longest in the period, most first, at most 5.
+    pub most_blocked: Vec<BlockedTime>,
     /// Review rounds that sent work back to in progress.
     pub sent_back: usize,
     /// "KEY: lesson", as recorded at completion.
@@ -370,7 +376,10 @@ impl Service {
             under_estimate: under,
             unmeasured,
             blocked_hours,
-            most_blocked,
+            most_blocked: most_blocked
+                .into_iter()
+                .map(|(key, hours)| BlockedTime { key, hours })
+                .collect(),
             sent_back,
             lessons,
             unfinished,
