@@ -12,6 +12,7 @@ mod archive;
 mod compat;
 mod daily_loop;
 mod flow_tools;
+mod fuzz;
 mod graph_tools;
 mod intelligence;
 mod issues;
