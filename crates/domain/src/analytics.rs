@@ -16,6 +16,10 @@ pub mod performance;
 pub mod risk;
 pub mod workflow;
 
+/// The name issues without an owner are grouped under, wherever the
+/// analytics group by owner (performance reads accuracy's groups by it).
+pub const UNOWNED: &str = "(unowned)";
+
 /// What the analytics need of an open issue (not done or canceled).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenFacts {

@@ -113,7 +113,7 @@ pub fn effort_accuracy(completed: &[CompletedFacts]) -> EffortAccuracy {
                 .map(|x| x.as_str().to_string())
                 .unwrap_or_else(|| "(not set)".into())
         }),
-        by_owner: group(&|c| c.owner.clone().unwrap_or_else(|| "(unowned)".into())),
+        by_owner: group(&|c| c.owner.clone().unwrap_or_else(|| super::UNOWNED.into())),
         samples,
         without_estimate,
         without_time,

@@ -3,15 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
+
 use serde::Serialize;
 
 use super::accuracy::{AccuracyStats, effort_accuracy};
 use super::workflow::HistoryFacts;
-use super::{CompletedFacts, percentile, round};
-use crate::Status;
-
-/// Owners with no name are grouped under this label.
-pub const UNOWNED: &str = "(unowned)";
+use super::{CompletedFacts, UNOWNED, percentile, round};
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OwnerPerformance {
@@ -32,10 +30,12 @@ pub struct OwnerPerformance {
     pub sent_back: usize,
 }
 
-/// Each owner's figures over `window_days`, most completed first.
+/// Each owner's figures over the `window_days` from `since`, most
+/// completed first.
 pub fn performance(
     completed: &[CompletedFacts],
     histories: &[HistoryFacts],
+    since: DateTime<Utc>,
     window_days: i64,
 ) -> Vec<OwnerPerformance> {
     let name = |o: &Option<String>| o.clone().unwrap_or_else(|| UNOWNED.to_string());
@@ -47,19 +47,10 @@ pub fn performance(
     let mut sent_back: HashMap<String, usize> = HashMap::new();
     for h in histories {
         let owner = name(&h.owner);
-        let reopens = h
-            .updates
-            .iter()
-            .filter(|u| u.from == Status::Done && u.to != Status::Done)
-            .count();
-        if reopens > 0 {
+        if h.reopened_since(since) {
             *reopened.entry(owner.clone()).or_default() += 1;
         }
-        let backs = h
-            .updates
-            .iter()
-            .filter(|u| u.from == Status::Review && u.to == Status::InProgress)
-            .count();
+        let backs = h.sent_back_since(since);
         if backs > 0 {
             *sent_back.entry(owner.clone()).or_default() += backs;
         }
@@ -102,7 +93,7 @@ pub fn performance(
 mod tests {
     use super::*;
     use crate::model::StatusUpdate;
-    use crate::{IssueType, Priority};
+    use crate::{IssueType, Priority, Status};
     use chrono::{TimeZone, Utc};
 
     fn done(key: &str, owner: &str, est: f64, minutes: i64, cycle_days: f64) -> CompletedFacts {
@@ -162,7 +153,14 @@ mod tests {
             ),
             moved("C-1", "cy", &[]),
         ];
-        let p = performance(&completed, &histories, 14);
+        let since = Utc.with_ymd_and_hms(2026, 2, 20, 0, 0, 0).unwrap();
+        let p = performance(&completed, &histories, since, 14);
+        // A reopen before the window does not count.
+        let later = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+        assert_eq!(
+            performance(&completed, &histories, later, 14)[0].reopened,
+            0
+        );
         let owners: Vec<_> = p.iter().map(|o| o.owner.as_str()).collect();
         assert_eq!(owners, vec!["ana", "bot", "cy"]);
         let ana = &p[0];

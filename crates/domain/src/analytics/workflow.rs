@@ -47,6 +47,23 @@ pub struct HistoryFacts {
     pub updates: Vec<StatusUpdate>,
 }
 
+impl HistoryFacts {
+    /// Whether it left done again at or after `since`.
+    pub fn reopened_since(&self, since: DateTime<Utc>) -> bool {
+        self.updates
+            .iter()
+            .any(|u| u.at >= since && u.from == Status::Done && u.to != Status::Done)
+    }
+
+    /// Review rounds that sent it back to in progress at or after `since`.
+    pub fn sent_back_since(&self, since: DateTime<Utc>) -> usize {
+        self.updates
+            .iter()
+            .filter(|u| u.at >= since && u.from == Status::Review && u.to == Status::InProgress)
+            .count()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Suggestion {
     pub rule: String,
@@ -95,16 +112,10 @@ pub fn measure(histories: &[HistoryFacts], since: DateTime<Utc>) -> FlowMeasures
                 waits.push(hours(pair[1].at - pair[0].at));
             }
         }
-        if ups
-            .iter()
-            .any(|u| u.at >= since && u.from == Status::Done && u.to != Status::Done)
-        {
+        if h.reopened_since(since) {
             reopened += 1;
         }
-        sent_back += ups
-            .iter()
-            .filter(|u| u.at >= since && u.from == Status::Review && u.to == Status::InProgress)
-            .count();
+        sent_back += h.sent_back_since(since);
         if let (Status::Done, Some(start), Some(done)) = (h.status, h.started_at, h.completed_at)
             && done >= since
         {

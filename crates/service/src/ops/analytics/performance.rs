@@ -47,7 +47,7 @@ impl Service {
             .await?;
         let completed = tx.completed_facts(project.id, since).await?;
         let histories = tx.histories_since(project.id, since).await?;
-        let mut owners = performance(&completed, &histories, timeframe.days());
+        let mut owners = performance(&completed, &histories, since, timeframe.days());
         if let Some(o) = &input.owner {
             owners.retain(|p| p.owner.eq_ignore_ascii_case(o));
         }

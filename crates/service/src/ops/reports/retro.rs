@@ -144,11 +144,7 @@ impl Service {
             if hours > 0.0 {
                 blocked.insert(&h.key, hours);
             }
-            let n = h
-                .updates
-                .iter()
-                .filter(|u| u.at >= from && u.from == Status::Review && u.to == Status::InProgress)
-                .count();
+            let n = h.sent_back_since(from);
             if n > 0 {
                 backs.insert(&h.key, n);
             }
