@@ -26,6 +26,29 @@ use crate::{Result, Service, ServiceError};
 /// Largest page any list returns.
 pub const MAX_LIMIT: u32 = 200;
 
+/// A count between `lo` and `hi`, `default` when not given.
+pub(crate) fn between(
+    field: &str,
+    given: Option<u32>,
+    default: u32,
+    lo: u32,
+    hi: u32,
+) -> Result<u32> {
+    match given {
+        None => Ok(default),
+        Some(n) if (lo..=hi).contains(&n) => Ok(n),
+        Some(n) => Err(ServiceError::invalid(
+            field,
+            format!("{n} is out of range: between {lo} and {hi}"),
+        )),
+    }
+}
+
+/// A count between 1 and `max`, `default` when not given.
+pub(crate) fn in_range(field: &str, given: Option<u32>, default: u32, max: u32) -> Result<u32> {
+    between(field, given, default, 1, max)
+}
+
 pub(crate) fn check_limit(limit: Option<u32>, default: u32) -> Result<i64> {
     match limit {
         None => Ok(default as i64),

@@ -1,6 +1,8 @@
 //! Facts over time: sprint scope with its history, and the daily arrivals
 //! and departures the open-work burndown and the forecast read.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use lazypm_domain::analytics::burndown::{Resize, SprintItem, Unit};
@@ -8,8 +10,8 @@ use lazypm_domain::intelligence::estimate::Candidate;
 use sqlx::Row;
 
 use super::issues::OPEN_SQL;
-use super::{SqliteTx, parse_opt_ts, parse_ts, ts};
-use crate::{CumulativeFlow, DailyFlow, FlowFacts, Result, StoreError};
+use super::{SqliteTx, parse_date, parse_opt_ts, parse_ts, ts};
+use crate::{CumulativeFlow, DailyFlow, FlowFacts, Result};
 
 /// The estimate changes of one event, from pm_estimate (`from`/`to` are
 /// whole estimates) or pm_update_issue (`changes` holds one entry per field).
@@ -26,11 +28,6 @@ const RESIZES_SQL: &str = "SELECT si.sprint_id, e.issue_key, e.at, \
      JOIN events e ON e.issue_key = i.key \
      WHERE si.sprint_id IN (SELECT value FROM json_each(?)) \
      AND e.type IN ('issue_estimated', 'issue_updated') ORDER BY e.seq";
-
-fn day(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|e| StoreError::Corrupt(format!("date '{text}': {e}")))
-}
 
 #[async_trait]
 impl FlowFacts for SqliteTx {
@@ -107,33 +104,25 @@ impl FlowFacts for SqliteTx {
     ) -> Result<DailyFlow> {
         let since = ts(since);
         let mut flow = DailyFlow::default();
-        let per_day = [
-            "SELECT substr(created_at, 1, 10) AS d, count(*) AS n FROM issues \
-             WHERE project_id = ? AND archived = 0 AND created_at >= ? GROUP BY d",
-            "SELECT substr(completed_at, 1, 10) AS d, count(*) AS n FROM issues \
-             WHERE project_id = ? AND status = 'done' AND completed_at >= ? AND archived = 0 GROUP BY d",
-            "SELECT substr(updated_at, 1, 10) AS d, count(*) AS n FROM issues \
-             WHERE project_id = ? AND archived = 0 AND updated_at >= ? AND status = 'canceled' GROUP BY d",
-        ];
-        for (i, sql) in per_day.into_iter().enumerate() {
-            if !arrivals && i != 1 {
-                continue;
-            }
-            let rows = sqlx::query(sql)
-                .bind(project_id)
-                .bind(&since)
-                .fetch_all(self.conn())
-                .await?;
-            let map = match i {
-                0 => &mut flow.created,
-                1 => &mut flow.done,
-                _ => &mut flow.canceled,
-            };
-            for r in &rows {
-                let n: i64 = r.try_get("n")?;
-                map.insert(day(&r.try_get::<String, _>("d")?)?, n as u32);
-            }
+        if arrivals {
+            flow.created = per_day(self, "created_at", "", project_id, &since).await?;
+            flow.canceled = per_day(
+                self,
+                "updated_at",
+                "AND status = 'canceled'",
+                project_id,
+                &since,
+            )
+            .await?;
         }
+        flow.done = per_day(
+            self,
+            "completed_at",
+            "AND status = 'done'",
+            project_id,
+            &since,
+        )
+        .await?;
         let open: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL}"
         )))
@@ -178,20 +167,9 @@ impl FlowFacts for SqliteTx {
             .fetch_one(self.conn())
             .await?;
             flow.before[i] = before as u64;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT substr({column}, 1, 10) AS d, count(*) AS n FROM issues \
-                 WHERE project_id = ? AND archived = 0 AND status <> 'canceled' {done_only} \
-                 AND {column} >= ? GROUP BY d"
-            )))
-            .bind(project_id)
-            .bind(&since)
-            .fetch_all(self.conn())
-            .await?;
-            for r in &rows {
-                let n: i64 = r.try_get("n")?;
-                flow.days
-                    .entry(day(&r.try_get::<String, _>("d")?)?)
-                    .or_insert([0; 3])[i] = n as u32;
+            let not_canceled = format!("AND status <> 'canceled' {done_only}");
+            for (d, n) in per_day(self, column, &not_canceled, project_id, &since).await? {
+                flow.days.entry(d).or_insert([0; 3])[i] = n;
             }
         }
         Ok(flow)
@@ -248,4 +226,29 @@ impl FlowFacts for SqliteTx {
             })
             .collect()
     }
+}
+
+/// Live issues of a project per UTC day of `column` (a timestamp column)
+/// from `since`, narrowed by `and` (an SQL condition); days with none left out.
+async fn per_day(
+    tx: &mut SqliteTx,
+    column: &str,
+    and: &str,
+    project_id: i64,
+    since: &str,
+) -> Result<BTreeMap<NaiveDate, u32>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT substr({column}, 1, 10) AS d, count(*) AS n FROM issues \
+         WHERE project_id = ? AND archived = 0 AND {column} >= ? {and} GROUP BY d"
+    )))
+    .bind(project_id)
+    .bind(since)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let n: i64 = r.try_get("n")?;
+            Ok((parse_date(&r.try_get::<String, _>("d")?)?, n as u32))
+        })
+        .collect()
 }

@@ -1,18 +1,13 @@
 //! Sprints and their issues.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use lazypm_domain::Sprint;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteTx, parse_ts, ts};
-use crate::{Result, SprintSummary, Sprints, StoreError};
-
-fn date(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|e| StoreError::Corrupt(format!("date '{text}': {e}")))
-}
+use super::{SqliteTx, parse_date, parse_ts, ts};
+use crate::{Result, SprintSummary, Sprints};
 
 fn sprint(r: &SqliteRow) -> Result<Sprint> {
     Ok(Sprint {
@@ -20,8 +15,8 @@ fn sprint(r: &SqliteRow) -> Result<Sprint> {
         project: r.try_get("project_key")?,
         name: r.try_get("name")?,
         goal: r.try_get("goal")?,
-        start_date: date(&r.try_get::<String, _>("start_date")?)?,
-        end_date: date(&r.try_get::<String, _>("end_date")?)?,
+        start_date: parse_date(&r.try_get::<String, _>("start_date")?)?,
+        end_date: parse_date(&r.try_get::<String, _>("end_date")?)?,
         created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
     })
 }

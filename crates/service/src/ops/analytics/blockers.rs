@@ -15,8 +15,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::graph::{
-    DEFAULT_ROWS, DEFAULT_STALE_DAYS, EVERY_NODE, MAX_ROWS, MAX_STALE_DAYS, in_range, own_hours,
+    DEFAULT_ROWS, DEFAULT_STALE_DAYS, EVERY_NODE, MAX_ROWS, MAX_STALE_DAYS, own_hours,
 };
+use crate::ops::in_range;
 use crate::ops::views::GraphView;
 use crate::{Result, Service};
 

@@ -46,6 +46,31 @@ pub struct BurndownOutput {
     pub next_steps: Vec<String>,
 }
 
+/// The sprint named (any case); the error names the sprints there are.
+pub(crate) fn named_sprint<'a>(
+    sprints: &'a [SprintSummary],
+    name: &str,
+    project: &str,
+) -> Result<&'a SprintSummary> {
+    sprints
+        .iter()
+        .find(|s| s.sprint.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            let names: Vec<&str> = sprints.iter().map(|s| s.sprint.name.as_str()).collect();
+            ServiceError::invalid(
+                "sprint",
+                if names.is_empty() {
+                    format!("{project} has no sprints: create one with pm_create_sprint")
+                } else {
+                    format!(
+                        "no sprint '{name}' in {project}: expected one of {}",
+                        names.join(", ")
+                    )
+                },
+            )
+        })
+}
+
 /// The sprint named, else the one running on `today` (the latest started
 /// of them), else the latest by start date.
 pub(crate) fn pick_sprint<'a>(
@@ -55,24 +80,7 @@ pub(crate) fn pick_sprint<'a>(
     project: &str,
 ) -> Result<Option<&'a SprintSummary>> {
     if let Some(n) = name {
-        return sprints
-            .iter()
-            .find(|s| s.sprint.name.eq_ignore_ascii_case(n))
-            .map(Some)
-            .ok_or_else(|| {
-                let names: Vec<&str> = sprints.iter().map(|s| s.sprint.name.as_str()).collect();
-                ServiceError::invalid(
-                    "sprint",
-                    if names.is_empty() {
-                        format!("{project} has no sprints: create one with pm_create_sprint")
-                    } else {
-                        format!(
-                            "no sprint '{n}' in {project}: expected one of {}",
-                            names.join(", ")
-                        )
-                    },
-                )
-            });
+        return named_sprint(sprints, n, project).map(Some);
     }
     Ok(sprints
         .iter()

@@ -13,7 +13,8 @@ use lazypm_store::Tx;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::burndown::{items_of, pick_sprint};
+use super::burndown::{items_of, named_sprint};
+use crate::ops::between;
 use crate::{Result, Service, ServiceError};
 
 /// Days of history sampled unless the caller says otherwise.
@@ -139,17 +140,6 @@ pub(crate) async fn daily_throughput(
     Ok((daily, flow.open_now, flow.done_owners))
 }
 
-fn range(field: &str, v: Option<u32>, default: u32, lo: u32, hi: u32) -> Result<u32> {
-    match v {
-        None => Ok(default),
-        Some(n) if (lo..=hi).contains(&n) => Ok(n),
-        Some(n) => Err(ServiceError::invalid(
-            field,
-            format!("{n} is out of range: between {lo} and {hi}"),
-        )),
-    }
-}
-
 fn line(out: &mut String, name: &str, f: &ForecastDates) {
     let show = |days: Option<u32>, date: Option<NaiveDate>| match (days, date) {
         (Some(d), Some(t)) => format!("{t} ({d} d)"),
@@ -170,8 +160,8 @@ impl Service {
         &self,
         input: SimulateScenarioInput,
     ) -> Result<SimulateScenarioOutput> {
-        let basis_days = range("basis_days", input.basis_days, DEFAULT_BASIS_DAYS, 7, 365)?;
-        let trials = range("trials", input.trials, DEFAULT_TRIALS, 10_000, 100_000)?;
+        let basis_days = between("basis_days", input.basis_days, DEFAULT_BASIS_DAYS, 7, 365)?;
+        let trials = between("trials", input.trials, DEFAULT_TRIALS, 10_000, 100_000)?;
         let seed = input.seed.unwrap_or(DEFAULT_SEED);
         let now = Utc::now();
         let today = now.date_naive();
@@ -210,8 +200,7 @@ impl Service {
                 }
                 (None, Some(name)) => {
                     let sprints = tx.list_sprints(project.id).await?;
-                    let s = pick_sprint(&sprints, Some(name), today, &project.key)?
-                        .ok_or_else(|| ServiceError::invalid("sprint", "no such sprint"))?;
+                    let s = named_sprint(&sprints, name, &project.key)?;
                     let open: Vec<String> = items_of(&mut *tx, s.sprint.id)
                         .await?
                         .into_iter()

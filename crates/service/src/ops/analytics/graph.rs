@@ -14,8 +14,9 @@ use lazypm_domain::{Issue, Priority, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::ops::in_range;
 use crate::ops::views::GraphView;
-use crate::{Result, Service, ServiceError};
+use crate::{Result, Service};
 
 const DEFAULT_MAX_NODES: u32 = 200;
 const MAX_NODES: u32 = 2000;
@@ -133,18 +134,6 @@ impl Service {
             input.critical_path.unwrap_or(false),
             max_nodes,
         ))
-    }
-}
-
-/// A count between 1 and `max`, `default` when not given.
-pub(crate) fn in_range(field: &str, given: Option<u32>, default: u32, max: u32) -> Result<u32> {
-    match given {
-        None => Ok(default),
-        Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(n) => Err(ServiceError::invalid(
-            field,
-            format!("{n} is out of range: between 1 and {max}"),
-        )),
     }
 }
 

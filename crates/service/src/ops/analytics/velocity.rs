@@ -12,7 +12,7 @@ use lazypm_domain::analytics::round;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::graph::in_range;
+use crate::ops::in_range;
 use crate::{Result, Service};
 
 /// Sprints (or weeks) listed at most.

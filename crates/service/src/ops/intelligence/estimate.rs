@@ -8,7 +8,7 @@ use lazypm_domain::intelligence::estimate::{Suggestion, Target, query_words, sug
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::ops::analytics::in_range;
+use crate::ops::in_range;
 use crate::{Result, Service, ServiceError};
 
 /// Completed issues compared at most: the most recent of those sharing a

@@ -12,7 +12,7 @@ use lazypm_domain::flow::time_in;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::ops::analytics::{Timeframe, items_of, pick_sprint};
+use crate::ops::analytics::{Timeframe, items_of, named_sprint};
 use crate::{Result, Service, ServiceError};
 
 /// Actual over estimate above this is an overrun; below its inverse, under.
@@ -95,8 +95,7 @@ impl Service {
             .await?;
         let (sprint, from, to, keys, unfinished) = if let Some(name) = &input.sprint {
             let sprints = tx.list_sprints(project.id).await?;
-            let s = pick_sprint(&sprints, Some(name), now.date_naive(), &project.key)?
-                .ok_or_else(|| ServiceError::invalid("sprint", "no such sprint"))?;
+            let s = named_sprint(&sprints, name, &project.key)?;
             let items = items_of(&mut *tx, s.sprint.id).await?;
             let from = s.sprint.start_date.and_time(NaiveTime::MIN).and_utc();
             let to = (s.sprint.end_date + Duration::days(1))
