@@ -111,7 +111,10 @@ pub struct ProjectDashboardOutput {
     pub health_notes: Vec<String>,
     /// When the open work should be done at the pace of the last 28 days
     /// (Monte Carlo, 10,000 trials, seed 1929; pm_simulate_scenario for more).
-    pub forecast: ForecastDates,
+    /// Always set by the tool; the web dashboard, which does not show it,
+    /// skips computing it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastDates>,
     pub next_steps: Vec<String>,
 }
 
@@ -119,6 +122,15 @@ impl Service {
     pub async fn pm_project_dashboard(
         &self,
         input: ProjectDashboardInput,
+    ) -> Result<ProjectDashboardOutput> {
+        self.project_dashboard(input, true).await
+    }
+
+    /// pm_project_dashboard, with its forecast only when `forecast`.
+    pub async fn project_dashboard(
+        &self,
+        input: ProjectDashboardInput,
+        forecast: bool,
     ) -> Result<ProjectDashboardOutput> {
         let timeframe = input.timeframe.unwrap_or_default();
         let status = self
@@ -146,18 +158,22 @@ impl Service {
         let buckets = tx.completions_by_bucket(project.id, &starts).await?;
         let logged = tx.minutes_logged_since(project.id, since).await?;
         let latest = tx.latest_completed(project.id, since, 20).await?;
-        let (daily, open_now, _) =
-            daily_throughput(&mut *tx, project.id, DEFAULT_BASIS_DAYS, now).await?;
-        let forecast = ForecastDates::from_forecast(
-            lazypm_domain::analytics::forecast::simulate(
-                &daily,
-                open_now,
-                1.0,
-                lazypm_domain::analytics::forecast::DEFAULT_TRIALS,
-                lazypm_domain::analytics::forecast::DEFAULT_SEED,
-            ),
-            now.date_naive(),
-        );
+        let forecast = if forecast {
+            let (daily, open_now, _) =
+                daily_throughput(&mut *tx, project.id, DEFAULT_BASIS_DAYS, now).await?;
+            Some(ForecastDates::from_forecast(
+                lazypm_domain::analytics::forecast::simulate(
+                    &daily,
+                    open_now,
+                    1.0,
+                    lazypm_domain::analytics::forecast::DEFAULT_TRIALS,
+                    lazypm_domain::analytics::forecast::DEFAULT_SEED,
+                ),
+                now.date_naive(),
+            ))
+        } else {
+            None
+        };
 
         let (mut completed, mut cycle_count, mut cycle_seconds) = (0, 0, 0);
         for b in &buckets {

@@ -266,6 +266,10 @@ async fn constant_throughput_gives_an_exact_forecast_and_what_ifs() {
     }
     assert_eq!(f["baseline"]["p85_date"], json!(date(10)));
     assert!(f["scenario"].is_null());
+    // The dashboard carries the same forecast.
+    let d = ok(&svc, "pm_project_dashboard", json!({})).await;
+    assert_eq!(d["forecast"]["p50_days"], 10);
+    assert_eq!(d["forecast"]["p85_date"], json!(date(10)));
     // One owner finished everything: a second doubles the pace; 4 more
     // issues make 14, done in 7 days.
     let w = ok(

@@ -162,10 +162,13 @@ pub async fn dashboard(
     };
     let d = s
         .svc
-        .pm_project_dashboard(ProjectDashboardInput {
-            project_id: Some(project.clone()),
-            timeframe,
-        })
+        .project_dashboard(
+            ProjectDashboardInput {
+                project_id: Some(project.clone()),
+                timeframe,
+            },
+            false,
+        )
         .await?;
     let key = d.status.project.clone();
     let work = s.svc.work_in_progress(Some(&key), now, 20).await?;
