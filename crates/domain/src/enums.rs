@@ -163,6 +163,19 @@ impl Status {
     pub fn is_closed(self) -> bool {
         matches!(self, Status::Done | Status::Canceled)
     }
+
+    /// Where a status sorts when work is listed by status: what is moving
+    /// first, then what waits, then what is finished (1 … 6).
+    pub fn board_rank(self) -> i64 {
+        match self {
+            Status::InProgress => 1,
+            Status::Review => 2,
+            Status::Blocked => 3,
+            Status::Proposed => 4,
+            Status::Done => 5,
+            Status::Canceled => 6,
+        }
+    }
 }
 
 impl Priority {

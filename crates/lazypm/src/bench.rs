@@ -62,9 +62,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         };
         std::fs::create_dir_all(&dir)?;
         let svc = if dir.join("lazypm.db").exists() {
-            let store =
-                lazypm_store::open(&format!("sqlite://{}", dir.join("lazypm.db").display()))
-                    .await?;
+            let store = lazypm_service::open_store(&format!(
+                "sqlite://{}",
+                dir.join("lazypm.db").display()
+            ))
+            .await?;
             service(&dir, store)
         } else {
             seeded(&dir, size).await?
@@ -130,7 +132,8 @@ fn service(dir: &Path, store: std::sync::Arc<dyn lazypm_store::Store>) -> Servic
 
 async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
     let store =
-        lazypm_store::open(&format!("sqlite://{}", dir.join("lazypm.db").display())).await?;
+        lazypm_service::open_store(&format!("sqlite://{}", dir.join("lazypm.db").display()))
+            .await?;
     let svc = service(dir, store);
     svc.pm_register_project(RegisterProjectInput {
         project_id: "BENCH".into(),

@@ -105,7 +105,7 @@ impl Settings {
             Some(u) => u.clone(),
             None => format!("sqlite://{}", dir.join("lazypm.db").display()),
         };
-        let store = lazypm_store::open(&url).await?;
+        let store = lazypm_service::open_store(&url).await?;
         // git must never stage, commit or stash the store itself.
         let cwd = std::env::current_dir().ok();
         let absolute = |p: std::path::PathBuf| match &cwd {

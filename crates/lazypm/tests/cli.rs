@@ -627,7 +627,7 @@ fn plant_title(e: &Env, key: &str, title: &str) {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = lazypm_store::open(&url).await.unwrap();
+        let store = lazypm_service::open_store(&url).await.unwrap();
         let mut tx = store.begin_write().await.unwrap();
         let mut issue = tx.issue_by_key(key).await.unwrap().unwrap();
         let version = issue.version;

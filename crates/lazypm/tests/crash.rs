@@ -102,7 +102,7 @@ fn commit_without_appending(db: &Path) -> String {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = lazypm_store::open(&url).await.unwrap();
+        let store = lazypm_service::open_store(&url).await.unwrap();
         let mut tx = store.begin_write().await.unwrap();
         tx.insert_event(&event, Some("CRASH-1")).await.unwrap();
         tx.commit().await.unwrap();
@@ -119,7 +119,7 @@ fn table_ids(db: &Path) -> Vec<String> {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = lazypm_store::open(&url).await.unwrap();
+        let store = lazypm_service::open_store(&url).await.unwrap();
         let mut tx = store.begin_read().await.unwrap();
         let events = tx.events_after(0, i64::MAX).await.unwrap();
         drop(tx);

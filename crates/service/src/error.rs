@@ -63,6 +63,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Duplicate(_)) => "conflict",
             ServiceError::Store(StoreError::ReadOnly(_)) => "read_only",
+            ServiceError::Store(StoreError::Retry(_)) => "conflict",
             ServiceError::Store(_) | ServiceError::Internal { .. } => "internal",
         }
     }

@@ -10,6 +10,7 @@ mod fields;
 mod input;
 pub mod ops;
 mod registry;
+mod stores;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub use audit::EventSink;
 pub use error::ServiceError;
 pub use input::parse_input;
 pub use registry::{OPERATIONS, Operation, TOOL_ALIASES, Toolset, canonical_tool_name};
+pub use stores::open_store;
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
@@ -125,8 +127,39 @@ impl Service {
         Ok(tx.last_event_seq().await?)
     }
 
-    /// Runs the operation named `tool` with JSON arguments and returns its JSON output.
+    /// Runs the operation named `tool` with JSON arguments and returns its
+    /// JSON output. When the database asks for a retry (PostgreSQL's
+    /// serialization failure or deadlock: nothing was written), the whole
+    /// operation runs again, up to [`RETRIES`] more times with a short,
+    /// growing, jittered pause.
     pub async fn call(&self, tool: &str, args: serde_json::Value) -> Result<serde_json::Value> {
-        registry::dispatch(self, tool, args).await
+        let mut attempt = 0;
+        loop {
+            match registry::dispatch(self, tool, args.clone()).await {
+                Err(ServiceError::Store(lazypm_store::StoreError::Retry(why)))
+                    if attempt < RETRIES =>
+                {
+                    attempt += 1;
+                    tracing::debug!(tool, attempt, %why, "retrying after a serialization failure");
+                    tokio::time::sleep(retry_pause(attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
+}
+
+/// How many times [`Service::call`] runs an operation again when the
+/// database asks for a retry.
+pub const RETRIES: u32 = 12;
+
+/// The pause before retry `attempt` (1-based): up to 2^attempt ms, capped at
+/// 100 ms, with jitter so contending writers spread out.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    let ceiling = (1u64 << attempt.min(7)).min(100);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or_default();
+    std::time::Duration::from_micros(500 + nanos % (ceiling * 1000))
 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use lazypm_testkit::TestDir;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,10 +19,8 @@ fn ctx() -> Context {
     }
 }
 
-async fn store(dir: &Path) -> Arc<dyn Store> {
-    lazypm_store::open(&format!("sqlite://{}", dir.join("lazypm.db").display()))
-        .await
-        .unwrap()
+async fn store(dir: &TestDir) -> Arc<dyn Store> {
+    lazypm_service::open_store(dir.url()).await.unwrap()
 }
 
 fn file_ids(path: &Path) -> Vec<String> {
@@ -56,11 +55,11 @@ async fn create(svc: &Service, title: &str) {
 
 #[tokio::test]
 async fn lost_events_and_a_torn_line_are_repaired_once() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let events = dir.path().join("events.jsonl");
     let project = dir.path().join("p");
     std::fs::create_dir_all(&project).unwrap();
-    let db = store(dir.path()).await;
+    let db = store(&dir).await;
 
     let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
         .await
@@ -109,11 +108,11 @@ async fn lost_events_and_a_torn_line_are_repaired_once() {
 
 #[tokio::test]
 async fn a_replaced_file_gets_only_what_followed_the_mark() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let events = dir.path().join("events.jsonl");
     let project = dir.path().join("p");
     std::fs::create_dir_all(&project).unwrap();
-    let db = store(dir.path()).await;
+    let db = store(&dir).await;
     let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
         .await
         .unwrap();

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use lazypm_service::{Context, EventSink, OPERATIONS, Service, ServiceError};
+use lazypm_testkit::TestDir;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -13,13 +14,10 @@ const ACTOR: &str = "alice";
 
 // ---------------------------------------------------------------- helpers
 
-/// A service over a fresh SQLite file with project PM registered at `<tmp>/pm`.
-async fn setup() -> (TempDir, Service) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("lazypm.db");
-    let store = lazypm_store::open(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+/// A service over a fresh store with project PM registered at `<tmp>/pm`.
+async fn setup() -> (TestDir, Service) {
+    let dir = TestDir::new();
+    let store = lazypm_service::open_store(dir.url()).await.unwrap();
     let svc = Service::new(
         store,
         EventSink::new(dir.path().join("events.jsonl")),

@@ -7,6 +7,11 @@ pub enum StoreError {
     /// A write lost against a newer one (optimistic concurrency).
     #[error("{0}")]
     Conflict(String),
+    /// Another transaction got in the way (PostgreSQL's serialization failure
+    /// or deadlock): nothing was written, and running the whole operation
+    /// again is safe. The service retries a bounded number of times.
+    #[error("the database asked for the operation to be retried: {0}")]
+    Retry(String),
     /// A uniqueness rule refused the write.
     #[error("{0} already exists")]
     Duplicate(String),
@@ -30,10 +35,14 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e
-            && db.is_unique_violation()
-        {
-            return StoreError::Duplicate(db.message().to_string());
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Duplicate(db.message().to_string());
+            }
+            // SQLSTATE 40001 serialization_failure, 40P01 deadlock_detected.
+            if matches!(db.code().as_deref(), Some("40001" | "40P01")) {
+                return StoreError::Retry(db.message().to_string());
+            }
         }
         StoreError::Database(e.to_string())
     }

@@ -5,10 +5,9 @@
 mod error;
 mod location;
 mod query;
-pub mod sqlite;
+pub mod vocab;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,20 +27,6 @@ pub use query::{
 };
 
 pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// Opens the store named by `url` (`sqlite://path`, `sqlite:path` or a plain
-/// path), creating and migrating it as needed. Anything else is refused,
-/// naming the accepted forms.
-pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    match Location::parse(url)? {
-        Location::Postgres(_) => Err(StoreError::Unsupported(
-            "PostgreSQL support arrives in a later release; use a sqlite:// URL or leave the database URL unset for the embedded store".into(),
-        )),
-        Location::Sqlite { path, read_only } => {
-            Ok(Arc::new(sqlite::SqliteStore::open(&path, read_only).await?))
-        }
-    }
-}
 
 /// A store: hands out transactions.
 #[async_trait]

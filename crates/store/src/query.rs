@@ -67,18 +67,38 @@ pub struct Cursor {
     pub value: CursorValue,
 }
 
+/// A sort value in a cursor. Times travel as microseconds since the epoch,
+/// so a cursor means the same on every backend.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CursorValue {
     Int(i64),
     Text(String),
+    Time(DateTime<Utc>),
 }
 
 impl Cursor {
+    /// The cursor just past `issue` in a list sorted by `field`.
+    pub fn after(issue: &Issue, field: SortField) -> Cursor {
+        let value = match field {
+            SortField::Priority => CursorValue::Text(issue.priority.as_str().into()),
+            SortField::Updated => CursorValue::Time(issue.updated_at),
+            SortField::Created => CursorValue::Time(issue.created_at),
+            SortField::Key => CursorValue::Int(issue.id),
+            SortField::Title => CursorValue::Text(issue.title.clone()),
+            SortField::Status => CursorValue::Int(issue.status.board_rank()),
+        };
+        Cursor {
+            id: issue.id,
+            value,
+        }
+    }
+
     /// An opaque token for clients.
     pub fn encode(&self) -> String {
         match &self.value {
             CursorValue::Int(v) => format!("i{}:{v}", self.id),
             CursorValue::Text(v) => format!("t{}:{v}", self.id),
+            CursorValue::Time(v) => format!("m{}:{}", self.id, v.timestamp_micros()),
         }
     }
 
@@ -89,6 +109,7 @@ impl Cursor {
         let value = match kind {
             'i' => CursorValue::Int(value.parse().ok()?),
             't' => CursorValue::Text(value.to_string()),
+            'm' => CursorValue::Time(DateTime::from_timestamp_micros(value.parse().ok()?)?),
             _ => return None,
         };
         Some(Cursor { id, value })
@@ -237,10 +258,25 @@ mod tests {
                 id: 7,
                 value: CursorValue::Text("2026-01-01T00:00:00Z:x".into()),
             },
+            Cursor {
+                id: 9,
+                value: CursorValue::Time(
+                    DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+                ),
+            },
         ] {
             assert_eq!(Cursor::decode(&c.encode()), Some(c));
         }
-        for junk in ["", "x1:2", "i:2", "iabc:1", "i1:notanumber", "t"] {
+        for junk in [
+            "",
+            "x1:2",
+            "i:2",
+            "iabc:1",
+            "i1:notanumber",
+            "t",
+            "m1:x",
+            "m1:99999999999999999999",
+        ] {
             assert_eq!(Cursor::decode(junk), None, "{junk}");
         }
     }

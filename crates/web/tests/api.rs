@@ -41,7 +41,7 @@ async fn service(db: &std::path::Path, events: &std::path::Path) -> Service {
 }
 
 async fn lazypm_store_open(db: &std::path::Path) -> Arc<dyn lazypm_store::Store> {
-    lazypm_store::open(&format!("sqlite://{}", db.display()))
+    lazypm_service::open_store(&format!("sqlite://{}", db.display()))
         .await
         .unwrap()
 }

@@ -46,7 +46,7 @@ impl Page {
 async fn start(token: Option<&str>) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("lazypm.db").display());
-    let store = lazypm_store::open(&db).await.unwrap();
+    let store = lazypm_service::open_store(&db).await.unwrap();
     let events = EventSink::new(dir.path().join("events.jsonl"));
     let svc = Service::open(store, events, Context::default())
         .await

@@ -94,6 +94,7 @@ fn all_names(dir: &Path, out: &mut Vec<String>) {
 /// (with a test identity), and a service over `lazypm.db` + `events.jsonl`
 /// beside them whose working directory is `work`.
 struct Fx {
+    _store: lazypm_testkit::TestStore,
     _tmp: TempDir,
     root: PathBuf,
     svc: Service,
@@ -107,9 +108,8 @@ impl Fx {
         make_origin(&root, "origin.git", "seed");
         git(&root, &["clone", "--quiet", "origin.git", "work"]);
         identity(&root.join("work"));
-        let store = lazypm_store::open(&format!("sqlite://{}", root.join("lazypm.db").display()))
-            .await
-            .unwrap();
+        let test_store = lazypm_testkit::TestStore::new(&root);
+        let store = lazypm_service::open_store(&test_store.url).await.unwrap();
         let svc = Service::new(
             store,
             EventSink::new(root.join("events.jsonl")),
@@ -121,6 +121,7 @@ impl Fx {
             },
         );
         Fx {
+            _store: test_store,
             _tmp: tmp,
             root,
             svc,

@@ -8,7 +8,7 @@ async fn store_inside(fx: &Fx) -> (Service, PathBuf) {
     let data = fx.work().join(".lazypm-data");
     std::fs::create_dir_all(&data).unwrap();
     let db = data.join("lazypm.db");
-    let store = lazypm_store::open(&format!("sqlite://{}", db.display()))
+    let store = lazypm_service::open_store(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
     let svc = Service::new(
@@ -210,7 +210,7 @@ async fn a_database_elsewhere_in_the_repository_is_left_out_with_its_wal() {
     let work = fx.work();
     std::fs::create_dir_all(work.join("var")).unwrap();
     let db = work.join("var/app.db");
-    let store = lazypm_store::open(&format!("sqlite://{}", db.display()))
+    let store = lazypm_service::open_store(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
     let svc = Service::new(

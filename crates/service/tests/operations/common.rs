@@ -1,22 +1,21 @@
-//! Fixtures shared by the operation tests: a service over a fresh SQLite file,
+//! Fixtures shared by the operation tests: a service over a fresh store
+//! (an SQLite file, or a PostgreSQL schema under `LAZYPM_TEST_DATABASE`),
 //! calls that must succeed or fail, and snapshots of everything a write can change.
 
 use std::path::PathBuf;
 
 use lazypm_domain::Event;
 use lazypm_service::{Context, EventSink, Service, ServiceError};
+pub use lazypm_testkit::TestDir;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 pub const ACTOR: &str = "alice";
 
-/// A service over a fresh SQLite file and `events.jsonl` in a temp dir; no project yet.
-pub async fn setup() -> (TempDir, Service) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("lazypm.db");
-    let store = lazypm_store::open(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+/// A service over a fresh store and `events.jsonl` in a temp dir; no project yet.
+pub async fn setup() -> (TestDir, Service) {
+    let dir = TestDir::new();
+    let store = lazypm_service::open_store(dir.url()).await.unwrap();
     let svc = Service::new(
         store,
         EventSink::new(dir.path().join("events.jsonl")),
@@ -31,7 +30,7 @@ pub async fn setup() -> (TempDir, Service) {
 }
 
 /// `setup()` plus the project PM registered at `<tmp>/pm`.
-pub async fn setup_project() -> (TempDir, Service) {
+pub async fn setup_project() -> (TestDir, Service) {
     let (dir, svc) = setup().await;
     init_project(&svc, &dir, "pm", "PM", json!({})).await;
     (dir, svc)

@@ -6,21 +6,13 @@
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 use crate::common::*;
 
-/// Runs `sql` with the `?` parameters on the test's store file.
-async fn backdate(dir: &TempDir, sql: &str, params: &[&str]) {
-    let url = format!("sqlite://{}", dir.path().join("lazypm.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
-    for p in params {
-        q = q.bind(*p);
-    }
-    let done = q.execute(&pool).await.unwrap();
-    assert!(done.rows_affected() > 0, "{sql} {params:?} changed nothing");
-    pool.close().await;
+/// Runs a statement on the test's store (SQLite's form, then PostgreSQL's).
+async fn backdate(dir: &TestDir, sqlite: &str, postgres: &str, params: &[&str]) {
+    let changed = dir.store.execute(sqlite, postgres, params).await;
+    assert!(changed > 0, "{sqlite} {params:?} changed nothing");
 }
 
 /// A stored timestamp `days` days ago at `hour`:00 UTC.
@@ -35,19 +27,22 @@ fn date(days_from_today: i64) -> String {
         .to_string()
 }
 
-async fn joined_sprint(dir: &TempDir, key: &str, at: &str) {
+async fn joined_sprint(dir: &TestDir, key: &str, at: &str) {
     backdate(
         dir,
         "UPDATE sprint_issues SET added_at = ? WHERE issue_id = (SELECT id FROM issues WHERE key = ?)",
+        "UPDATE sprint_issues SET added_at = $1::timestamptz \
+         WHERE issue_id = (SELECT id FROM issues WHERE key = $2)",
         &[at, key],
     )
     .await;
 }
 
-async fn finished_at(dir: &TempDir, key: &str, at: &str) {
+async fn finished_at(dir: &TestDir, key: &str, at: &str) {
     backdate(
         dir,
         "UPDATE issues SET completed_at = ? WHERE key = ?",
+        "UPDATE issues SET completed_at = $1::timestamptz WHERE key = $2",
         &[at, key],
     )
     .await;
@@ -240,7 +235,7 @@ async fn weekly_throughput_without_sprints() {
 }
 
 /// 28 issues finished one a day over the last 28 days, 10 open.
-async fn steady_project() -> (TempDir, lazypm_service::Service) {
+async fn steady_project() -> (TestDir, lazypm_service::Service) {
     let (dir, svc) = setup_project().await;
     for day in 0..28 {
         let k = create(&svc, &format!("past {day}"), json!({})).await;

@@ -96,7 +96,7 @@ fn call() -> impl Strategy<Value = (&'static str, Value)> {
 }
 
 /// A project with a little of everything to act on.
-async fn world() -> (tempfile::TempDir, Service) {
+async fn world() -> (TestDir, Service) {
     let (dir, svc) = setup_project().await;
     let a = create(
         &svc,

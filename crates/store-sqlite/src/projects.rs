@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::Project;
+use lazypm_store::vocab::CLOSED;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_ts, ts};
-use crate::{Projects, Result};
+use lazypm_store::{Projects, Result};
 
 const PROJECT_SELECT: &str =
     "SELECT id, key, slug, name, path, metadata, created_at, updated_at FROM projects";
@@ -90,10 +91,10 @@ impl Projects for SqliteTx {
     }
 
     async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>> {
-        let rows = sqlx::query(
-            "SELECT module, sum(status NOT IN ('done', 'canceled')) AS open, count(*) AS total \
-             FROM issues WHERE project_id = ? AND archived = 0 GROUP BY module ORDER BY module",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT module, sum(status NOT IN {CLOSED}) AS open, count(*) AS total \
+             FROM issues WHERE project_id = ? AND archived = 0 GROUP BY module ORDER BY module"
+        )))
         .bind(project_id)
         .fetch_all(self.conn())
         .await?;

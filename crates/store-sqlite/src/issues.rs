@@ -1,19 +1,22 @@
 //! Issues: reads, writes, list pages with keyset pagination, ranking inputs.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
-use lazypm_domain::{Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder, Status};
+use lazypm_domain::{Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder};
+use lazypm_store::vocab;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::detail::{CommentJson, LinkJson, LogJson, TaskJson, json_col};
 use super::rows::{self, issue_select, issue_select_lean};
 use super::{SqliteTx, parse_enum, ts};
-use crate::{
+use lazypm_store::{
     Candidate, CandidateQuery, Cursor, CursorValue, IssueDetail, IssueQuery, Issues, Result,
     SearchHit, SearchQuery, StoreError,
 };
 
 /// Statuses that still hold up the issues they block.
-pub(super) const OPEN_SQL: &str = "('proposed', 'in_progress', 'review', 'blocked')";
+pub(super) use lazypm_store::vocab::OPEN as OPEN_SQL;
 
 /// A done issue's active seconds from start to completion (see migration
 /// 0004): derived from its status history, stored so aggregates need not
@@ -282,6 +285,7 @@ impl Issues for SqliteTx {
             match &c.value {
                 CursorValue::Int(v) => b.push_bind(*v),
                 CursorValue::Text(v) => b.push_bind(v.clone()),
+                CursorValue::Time(v) => b.push_bind(ts(*v)),
             };
             b.push(", ").push_bind(c.id).push(")");
         }
@@ -292,10 +296,7 @@ impl Issues for SqliteTx {
         let mut issues: Vec<Issue> = rows.iter().map(rows::issue).collect::<Result<_>>()?;
         let next = if issues.len() as i64 > q.limit {
             issues.truncate(q.limit.max(0) as usize);
-            issues.last().map(|last| Cursor {
-                id: last.id,
-                value: cursor_value(last, q.sort),
-            })
+            issues.last().map(|last| Cursor::after(last, q.sort))
         } else {
             None
         };
@@ -380,37 +381,14 @@ impl Issues for SqliteTx {
 }
 
 /// The SQL sort expression of a sort field, and whether its natural order is descending.
-fn sort_expr(field: SortField) -> (&'static str, bool) {
+fn sort_expr(field: SortField) -> (Cow<'static, str>, bool) {
     match field {
-        SortField::Priority => ("i.priority", false),
-        SortField::Updated => ("i.updated_at", true),
-        SortField::Created => ("i.created_at", true),
-        SortField::Key => ("i.id", false),
-        SortField::Title => ("i.title", false),
-        SortField::Status => (
-            "(CASE i.status WHEN 'in_progress' THEN 1 WHEN 'review' THEN 2 WHEN 'blocked' THEN 3 \
-             WHEN 'proposed' THEN 4 WHEN 'done' THEN 5 ELSE 6 END)",
-            false,
-        ),
-    }
-}
-
-/// The cursor value of `issue` for a sort field (what `sort_expr` yields for it).
-fn cursor_value(issue: &Issue, field: SortField) -> CursorValue {
-    match field {
-        SortField::Priority => CursorValue::Text(issue.priority.as_str().into()),
-        SortField::Updated => CursorValue::Text(ts(issue.updated_at)),
-        SortField::Created => CursorValue::Text(ts(issue.created_at)),
-        SortField::Key => CursorValue::Int(issue.id),
-        SortField::Title => CursorValue::Text(issue.title.clone()),
-        SortField::Status => CursorValue::Int(match issue.status {
-            Status::InProgress => 1,
-            Status::Review => 2,
-            Status::Blocked => 3,
-            Status::Proposed => 4,
-            Status::Done => 5,
-            Status::Canceled => 6,
-        }),
+        SortField::Priority => ("i.priority".into(), false),
+        SortField::Updated => ("i.updated_at".into(), true),
+        SortField::Created => ("i.created_at".into(), true),
+        SortField::Key => ("i.id".into(), false),
+        SortField::Title => ("i.title".into(), false),
+        SortField::Status => (vocab::status_rank("i.status").into(), false),
     }
 }
 

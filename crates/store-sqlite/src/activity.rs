@@ -6,7 +6,7 @@ use lazypm_domain::{Comment, WorkLog};
 use sqlx::Row;
 
 use super::{SqliteTx, parse_enum, parse_ts, ts};
-use crate::{Activity, Result};
+use lazypm_store::{Activity, Result};
 
 #[async_trait]
 impl Activity for SqliteTx {

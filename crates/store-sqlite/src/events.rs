@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_ts, ts};
-use crate::{Events, Result};
+use lazypm_store::{Events, Result};
 
 fn numbered(r: &SqliteRow) -> Result<(i64, Event)> {
     Ok((r.try_get("seq")?, event(r)?))

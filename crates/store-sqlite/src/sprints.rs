@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::Sprint;
+use lazypm_domain::Status;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_date, parse_ts, ts};
-use crate::{Result, SprintSummary, Sprints};
+use lazypm_store::{Result, SprintSummary, Sprints};
 
 fn sprint(r: &SqliteRow) -> Result<Sprint> {
     Ok(Sprint {
@@ -74,14 +75,15 @@ impl Sprints for SqliteTx {
              (SELECT json_group_array(i.key ORDER BY i.id) FROM sprint_issues si \
                JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = s.id) AS keys_json, \
              (SELECT count(*) FROM sprint_issues si JOIN issues i ON i.id = si.issue_id \
-               WHERE si.sprint_id = s.id AND i.status = 'done') AS done, \
+               WHERE si.sprint_id = s.id AND i.status = ?1) AS done, \
              (SELECT coalesce(sum(i.story_points), 0) FROM sprint_issues si \
                JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = s.id) AS points, \
              (SELECT coalesce(sum(i.story_points), 0) FROM sprint_issues si \
-               JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = s.id AND i.status = 'done') AS done_points \
-             FROM sprints s JOIN projects p ON p.id = s.project_id WHERE s.project_id = ? \
+               JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = s.id AND i.status = ?1) AS done_points \
+             FROM sprints s JOIN projects p ON p.id = s.project_id WHERE s.project_id = ?2 \
              ORDER BY s.start_date, s.id",
         )
+        .bind(Status::Done.as_str())
         .bind(project_id)
         .fetch_all(self.conn())
         .await?;

@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use std::collections::HashMap;
 
 use super::rows::{self, issue_select_lean};
-use crate::{Result, SearchHit, SearchQuery};
+use lazypm_store::{Result, SearchHit, SearchQuery};
 
 /// Column weights for bm25: title, body (description, acceptance criteria,
 /// technical approach), comments.

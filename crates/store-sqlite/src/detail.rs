@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::parse_enum;
-use crate::Result;
+use lazypm_store::Result;
 
 pub(super) fn json_col<T: serde::de::DeserializeOwned>(
     row: &SqliteRow,

@@ -11,7 +11,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::issues::{OPEN_SQL, push_in};
 use super::rows::{self, issue_select_lean, issue_select_with_history};
 use super::{SqliteTx, parse_enum, parse_ts, ts};
-use crate::{CompletionBucket, Counts, IssueStats, OwnerLoad, Result};
+use lazypm_store::{CompletionBucket, Counts, IssueStats, OwnerLoad, Result};
 
 #[async_trait]
 impl IssueStats for SqliteTx {
@@ -24,11 +24,12 @@ impl IssueStats for SqliteTx {
             "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
                WHERE project_id = ?1 AND archived = 0 AND (?2 IS NULL OR owner = ?2) GROUP BY status \
              UNION ALL SELECT 'wip', owner, count(*) FROM issues \
-               WHERE project_id = ?1 AND archived = 0 AND status = 'in_progress' \
+               WHERE project_id = ?1 AND archived = 0 AND status = ?3 \
                AND (?2 IS NULL OR owner = ?2) GROUP BY owner",
         )
         .bind(project_id)
         .bind(owner)
+        .bind(Status::InProgress.as_str())
         .fetch_all(self.conn())
         .await?;
         let mut by_status = BTreeMap::new();
@@ -97,11 +98,12 @@ impl IssueStats for SqliteTx {
         // Served by the index issues_completed (project_id, completed_at).
         let rows = sqlx::query(concat!(
             issue_select_lean!(),
-            " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = 'done' \
+            " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = ? \
              ORDER BY i.completed_at, i.id"
         ))
         .bind(project_id)
         .bind(ts(since))
+        .bind(Status::Done.as_str())
         .fetch_all(self.conn())
         .await?;
         rows.iter().map(rows::issue).collect()
@@ -127,8 +129,10 @@ impl IssueStats for SqliteTx {
         b.push(
             " AS bucket, count(*) AS n, count(cycle_seconds) AS with_cycle, \
              coalesce(sum(cycle_seconds), 0) AS cycle_seconds \
-             FROM issues WHERE status = 'done' AND project_id = ",
+             FROM issues WHERE status = ",
         )
+        .push_bind(Status::Done.as_str())
+        .push(" AND project_id = ")
         .push_bind(project_id)
         .push(" AND completed_at >= ")
         .push_bind(ts(*first))
@@ -156,11 +160,12 @@ impl IssueStats for SqliteTx {
         let rows = sqlx::query(concat!(
             issue_select_with_history!(),
             " WHERE i.id IN (SELECT id FROM issues INDEXED BY issues_completions \
-             WHERE project_id = ? AND status = 'done' AND completed_at >= ? \
+             WHERE project_id = ? AND status = ? AND completed_at >= ? \
              AND cycle_seconds IS NULL) \
              AND i.started_at IS NOT NULL ORDER BY i.completed_at, i.id"
         ))
         .bind(project_id)
+        .bind(Status::Done.as_str())
         .bind(ts(since))
         .fetch_all(self.conn())
         .await?;
@@ -175,10 +180,11 @@ impl IssueStats for SqliteTx {
     ) -> Result<Vec<Issue>> {
         let rows = sqlx::query(concat!(
             issue_select_lean!(),
-            " WHERE i.project_id = ? AND i.status = 'done' AND i.completed_at >= ? \
+            " WHERE i.project_id = ? AND i.status = ? AND i.completed_at >= ? \
              ORDER BY i.completed_at DESC, i.id DESC LIMIT ?"
         ))
         .bind(project_id)
+        .bind(Status::Done.as_str())
         .bind(ts(since))
         .bind(limit)
         .fetch_all(self.conn())

@@ -1,6 +1,8 @@
 //! The narrow rows the analytics compute from: one query each, no issue
 //! decoded in full.
 
+use lazypm_domain::Status;
+use lazypm_store::vocab::{BLOCKED, IN_PROGRESS};
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -11,7 +13,7 @@ use sqlx::Row;
 
 use super::issues::OPEN_SQL;
 use super::{SqliteTx, parse_enum, parse_opt_ts, parse_ts, ts};
-use crate::{AnalyticsFacts, Result};
+use lazypm_store::{AnalyticsFacts, Result};
 
 #[async_trait]
 impl AnalyticsFacts for SqliteTx {
@@ -65,7 +67,7 @@ impl AnalyticsFacts for SqliteTx {
             self,
             project_id,
             &format!(
-                "AND (status = 'blocked' OR (status = 'in_progress' AND updated_at < ?) \
+                "AND (status = {BLOCKED} OR (status = {IN_PROGRESS} AND updated_at < ?) \
                  OR (complexity IN ('high', 'very_high') AND \
                    (coalesce(json_array_length(specification, '$.acceptance_criteria'), 0) = 0 \
                     OR coalesce(trim(json_extract(specification, '$.technical_approach')), '') = '')) \
@@ -89,10 +91,11 @@ impl AnalyticsFacts for SqliteTx {
              coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) AS actual, \
              cycle_seconds, completed_at, \
              coalesce(json_extract(analytics, '$.lessons_learned'), '[]') AS lessons \
-             FROM issues WHERE project_id = ? AND status = 'done' AND completed_at >= ? \
+             FROM issues WHERE project_id = ? AND status = ? AND completed_at >= ? \
              ORDER BY completed_at, id",
         )
         .bind(project_id)
+        .bind(Status::Done.as_str())
         .bind(ts(since))
         .fetch_all(self.conn())
         .await?;

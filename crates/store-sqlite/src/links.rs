@@ -6,7 +6,7 @@ use lazypm_domain::DependencyKind;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{SqliteTx, ts};
-use crate::{Links, Result};
+use lazypm_store::{Links, Result};
 
 #[async_trait]
 impl Links for SqliteTx {

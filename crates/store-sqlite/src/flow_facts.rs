@@ -1,6 +1,8 @@
 //! Facts over time: sprint scope with its history, and the daily arrivals
 //! and departures the open-work burndown and the forecast read.
 
+use lazypm_domain::Status;
+use lazypm_store::vocab::{CANCELED, DONE};
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -11,7 +13,7 @@ use sqlx::Row;
 
 use super::issues::OPEN_SQL;
 use super::{SqliteTx, parse_date, parse_opt_ts, parse_ts, ts};
-use crate::{CumulativeFlow, DailyFlow, FlowFacts, Result};
+use lazypm_store::{CumulativeFlow, DailyFlow, FlowFacts, Result};
 
 /// The estimate changes of one event, from pm_estimate (`from`/`to` are
 /// whole estimates) or pm_update_issue (`changes` holds one entry per field).
@@ -35,13 +37,15 @@ impl FlowFacts for SqliteTx {
         let ids = serde_json::to_string(sprint_ids)?;
         let rows = sqlx::query(
             "SELECT si.sprint_id, i.key, i.title, si.added_at, i.story_points, i.estimate_hours, \
-             CASE WHEN i.status = 'done' THEN i.completed_at END AS done_at, \
-             CASE WHEN i.status = 'canceled' THEN coalesce((SELECT max(json_extract(u.value, '$.at')) \
+             CASE WHEN i.status = ?1 THEN i.completed_at END AS done_at, \
+             CASE WHEN i.status = ?2 THEN coalesce((SELECT max(json_extract(u.value, '$.at')) \
                FROM json_each(i.communication, '$.updates') u \
-               WHERE json_extract(u.value, '$.to') = 'canceled'), i.updated_at) END AS canceled_at \
+               WHERE json_extract(u.value, '$.to') = ?2), i.updated_at) END AS canceled_at \
              FROM sprint_issues si JOIN issues i ON i.id = si.issue_id \
-             WHERE si.sprint_id IN (SELECT value FROM json_each(?)) ORDER BY si.sprint_id, i.id",
+             WHERE si.sprint_id IN (SELECT value FROM json_each(?3)) ORDER BY si.sprint_id, i.id",
         )
+        .bind(Status::Done.as_str())
+        .bind(Status::Canceled.as_str())
         .bind(&ids)
         .fetch_all(self.conn())
         .await?;
@@ -109,7 +113,7 @@ impl FlowFacts for SqliteTx {
             flow.canceled = per_day(
                 self,
                 "updated_at",
-                "AND status = 'canceled'",
+                &format!("AND status = {CANCELED}"),
                 project_id,
                 &since,
             )
@@ -118,7 +122,7 @@ impl FlowFacts for SqliteTx {
         flow.done = per_day(
             self,
             "completed_at",
-            "AND status = 'done'",
+            &format!("AND status = {DONE}"),
             project_id,
             &since,
         )
@@ -131,10 +135,11 @@ impl FlowFacts for SqliteTx {
         .await?;
         flow.open_now = open as u64;
         let owners: i64 = sqlx::query_scalar(
-            "SELECT count(DISTINCT owner) FROM issues WHERE project_id = ? AND status = 'done' \
+            "SELECT count(DISTINCT owner) FROM issues WHERE project_id = ? AND status = ? \
              AND completed_at >= ? AND archived = 0",
         )
         .bind(project_id)
+        .bind(Status::Done.as_str())
         .bind(&since)
         .fetch_one(self.conn())
         .await?;
@@ -154,20 +159,20 @@ impl FlowFacts for SqliteTx {
             .enumerate()
         {
             let done_only = if column == "completed_at" {
-                "AND status = 'done'"
+                format!("AND status = {DONE}")
             } else {
-                ""
+                String::new()
             };
             let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT count(*) FROM issues WHERE project_id = ? AND archived = 0 \
-                 AND status <> 'canceled' {done_only} AND {column} < ?"
+                 AND status <> {CANCELED} {done_only} AND {column} < ?"
             )))
             .bind(project_id)
             .bind(&since)
             .fetch_one(self.conn())
             .await?;
             flow.before[i] = before as u64;
-            let not_canceled = format!("AND status <> 'canceled' {done_only}");
+            let not_canceled = format!("AND status <> {CANCELED} {done_only}");
             for (d, n) in per_day(self, column, &not_canceled, project_id, &since).await? {
                 flow.days.entry(d).or_insert([0; 3])[i] = n;
             }
@@ -201,7 +206,7 @@ impl FlowFacts for SqliteTx {
             "SELECT key, title, type, module, estimate_hours, \
              substr(coalesce(json_extract(specification, '$.description'), ''), 1, 2000) AS text, \
              coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) AS actual \
-             FROM issues WHERE project_id = ? AND status = 'done' AND completed_at IS NOT NULL {fts}\
+             FROM issues WHERE project_id = ? AND status = {DONE} AND completed_at IS NOT NULL {fts}\
              AND coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) > 0 \
              ORDER BY completed_at DESC LIMIT ?"
         )))

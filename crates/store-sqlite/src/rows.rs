@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{parse_enum, parse_opt_ts, parse_ts};
-use crate::Result;
+use lazypm_store::Result;
 
 /// The columns every issue read selects, in one place so all readers agree.
 macro_rules! issue_select {
@@ -47,7 +47,7 @@ pub(crate) use issue_select_without_content;
 /// list pages whose rows show no content field.
 macro_rules! issue_select_lean {
     () => {
-        $crate::sqlite::rows::issue_select_without_content!("'{}' AS communication")
+        $crate::rows::issue_select_without_content!("'{}' AS communication")
     };
 }
 pub(crate) use issue_select_lean;
@@ -56,7 +56,7 @@ pub(crate) use issue_select_lean;
 /// for computations that need an issue's pauses.
 macro_rules! issue_select_with_history {
     () => {
-        $crate::sqlite::rows::issue_select_without_content!("i.communication")
+        $crate::rows::issue_select_without_content!("i.communication")
     };
 }
 pub(crate) use issue_select_with_history;

@@ -5,7 +5,7 @@ use lazypm_domain::{IssueKey, Task, TaskKey};
 use sqlx::Row;
 
 use super::{SqliteTx, parse_enum, parse_ts, ts};
-use crate::{Result, StoreError, Tasks};
+use lazypm_store::{Result, StoreError, Tasks};
 
 #[async_trait]
 impl Tasks for SqliteTx {

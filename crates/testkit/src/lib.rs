@@ -1,0 +1,166 @@
+//! One behaviour suite, two stores. Every test that touches the store asks
+//! this crate for one: an SQLite file in the test's temporary directory by
+//! default, or, when `LAZYPM_TEST_DATABASE` holds a `postgres://` URL, a
+//! schema of its own on that server (made by the store when it opens,
+//! dropped when the test ends).
+
+#![allow(clippy::expect_used)]
+
+use std::ops::Deref;
+use std::path::Path;
+
+use tempfile::TempDir;
+
+/// The environment variable naming the server for the PostgreSQL run.
+pub const ENV: &str = "LAZYPM_TEST_DATABASE";
+
+/// `sqlite` or `postgres`: the backend this run's stores use.
+pub fn backend() -> &'static str {
+    if server().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+fn server() -> Option<String> {
+    std::env::var(ENV)
+        .ok()
+        .filter(|v| v.starts_with("postgres://") || v.starts_with("postgresql://"))
+}
+
+/// A store's URL, and on PostgreSQL the schema it owns.
+#[derive(Debug)]
+pub struct TestStore {
+    pub url: String,
+    schema: Option<(String, String)>,
+}
+
+impl TestStore {
+    /// A new, empty store: `DIR/lazypm.db`, or a fresh schema on the server.
+    pub fn new(dir: &Path) -> TestStore {
+        match server() {
+            None => TestStore {
+                url: format!("sqlite://{}", dir.join("lazypm.db").display()),
+                schema: None,
+            },
+            Some(base) => {
+                let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+                let sep = if base.contains('?') { '&' } else { '?' };
+                TestStore {
+                    url: format!("{base}{sep}schema={schema}"),
+                    schema: Some((base, schema)),
+                }
+            }
+        }
+    }
+
+    /// Whether this store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
+
+    /// Runs one statement straight on the store, bypassing lazypm (tests
+    /// use it to write history back in time): `sqlite` with `?` parameters
+    /// on SQLite, `postgres` with `$n` on PostgreSQL. Returns the rows changed.
+    pub async fn execute(&self, sqlite: &str, postgres: &str, params: &[&str]) -> u64 {
+        use sqlx::Connection as _;
+        match &self.schema {
+            None => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("the test's SQLite file opens");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite.to_string()));
+                for p in params {
+                    q = q.bind(*p);
+                }
+                let done = q.execute(&mut conn).await.expect("the statement runs");
+                let _ = conn.close().await;
+                done.rows_affected()
+            }
+            Some((base, schema)) => {
+                let options: sqlx::postgres::PgConnectOptions = base
+                    .parse()
+                    .expect("LAZYPM_TEST_DATABASE is a PostgreSQL URL");
+                let mut conn = sqlx::PgConnection::connect_with(
+                    &options.options([("search_path", schema.as_str())]),
+                )
+                .await
+                .expect("the test's PostgreSQL schema opens");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(postgres.to_string()));
+                for p in params {
+                    q = q.bind(*p);
+                }
+                let done = q.execute(&mut conn).await.expect("the statement runs");
+                let _ = conn.close().await;
+                done.rows_affected()
+            }
+        }
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.schema.take() else {
+            return;
+        };
+        // Drop may run inside a test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                use sqlx::Connection as _;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A temporary directory (for `events.jsonl`, project folders, git
+/// repositories) with a store beside it. Derefs to the directory.
+#[derive(Debug)]
+pub struct TestDir {
+    // Declared first so the schema is dropped before the directory.
+    pub store: TestStore,
+    pub dir: TempDir,
+}
+
+impl TestDir {
+    pub fn new() -> TestDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        TestDir {
+            store: TestStore::new(dir.path()),
+            dir,
+        }
+    }
+
+    /// The store's URL.
+    pub fn url(&self) -> &str {
+        &self.store.url
+    }
+}
+
+impl Default for TestDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deref for TestDir {
+    type Target = TempDir;
+    fn deref(&self) -> &TempDir {
+        &self.dir
+    }
+}
