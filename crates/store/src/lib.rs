@@ -29,10 +29,25 @@ pub use query::{
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// A store: hands out transactions.
+///
+/// # What a write transaction guarantees, on every backend
+///
+/// A write transaction is **serializable**: whatever it reads and then
+/// writes, the result is as if it had run alone, so a rule checked by
+/// reading (a blocks link that would close a cycle, the next task number,
+/// a project's metadata) still holds when the write lands. SQLite gets
+/// there by taking the write lock up front (`BEGIN IMMEDIATE`), so writers
+/// queue; PostgreSQL by `SERIALIZABLE` isolation, where a conflicting
+/// transaction fails with [`StoreError::Retry`] and nothing of it is kept.
+/// Callers run the whole operation again on `Retry` (the service does, a
+/// bounded number of times). Rules that are uniqueness rules are also
+/// unique constraints (keys, a project's path, a link), which fail with
+/// [`StoreError::Duplicate`]. Audit events commit in sequence order, so a
+/// reader paging with [`Events::events_after`] never skips one.
 #[async_trait]
 pub trait Store: Send + Sync {
-    /// A transaction that will write. On SQLite it takes the write lock up
-    /// front (`BEGIN IMMEDIATE`), waiting for it rather than failing later.
+    /// A transaction that will write (see the guarantees above). On SQLite
+    /// it waits for the write lock rather than failing later.
     async fn begin_write(&self) -> Result<Box<dyn Tx>>;
     /// A transaction that only reads, seeing one consistent snapshot.
     async fn begin_read(&self) -> Result<Box<dyn Tx>>;

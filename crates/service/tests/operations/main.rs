@@ -10,6 +10,7 @@ mod common;
 mod analytics;
 mod archive;
 mod compat;
+mod concurrency;
 mod daily_loop;
 mod flow_tools;
 mod fuzz;
