@@ -6,6 +6,9 @@ use anyhow::Context as _;
 use clap::Args;
 use lazypm_service::{Context, EventSink, Service};
 
+/// The file in the data directory that may name the store's URL.
+pub const DATABASE_URL_FILE: &str = "database-url";
+
 /// Options every command takes, listed under "Global options" in `--help`.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -18,7 +21,7 @@ pub struct Settings {
         help_heading = "Global options"
     )]
     pub data_dir: Option<PathBuf>,
-    /// Store URL, `sqlite://path` (a plain path works too) [default: lazypm.db in the data directory]
+    /// Store URL: `sqlite://path` (a plain path works too) or `postgres://user@host/db` [default: the data directory's `database-url` file, else lazypm.db there]
     #[arg(
         long,
         global = true,
@@ -74,6 +77,36 @@ impl Settings {
             })
     }
 
+    /// The store's URL: `--database-url` or `LAZYPM_DATABASE_URL`, else the
+    /// first line of the data directory's `database-url` file (so every
+    /// command, agent session and server started on this machine finds a
+    /// team's PostgreSQL without each being told), else `lazypm.db` in the
+    /// data directory.
+    pub fn database_url(&self, dir: &std::path::Path) -> anyhow::Result<String> {
+        if let Some(u) = self.database_url.as_ref().filter(|u| !u.trim().is_empty()) {
+            return Ok(u.clone());
+        }
+        let file = dir.join(DATABASE_URL_FILE);
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                let line = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'));
+                line.map(str::to_string).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{} names no database URL: write one on its first line, or remove the file to use lazypm.db in the data directory",
+                        file.display()
+                    )
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(format!("sqlite://{}", dir.join("lazypm.db").display()))
+            }
+            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", file.display())),
+        }
+    }
+
     pub fn actor(&self) -> String {
         self.actor
             .clone()
@@ -101,10 +134,7 @@ impl Settings {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         keep_out_of_git(&dir);
-        let url = match &self.database_url {
-            Some(u) => u.clone(),
-            None => format!("sqlite://{}", dir.join("lazypm.db").display()),
-        };
+        let url = self.database_url(&dir)?;
         let store = lazypm_service::open_store(&url).await?;
         // git must never stage, commit or stash the store itself.
         let cwd = std::env::current_dir().ok();

@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 struct Env {
+    _store: lazypm_testkit::TestStore,
     _dir: tempfile::TempDir,
     data: PathBuf,
     project: PathBuf,
@@ -18,6 +19,7 @@ fn env() -> Env {
     let project = dir.path().join("app");
     std::fs::create_dir_all(&project).unwrap();
     Env {
+        _store: lazypm_testkit::TestStore::for_data_dir(&data),
         data,
         project,
         _dir: dir,
@@ -621,7 +623,7 @@ fn status_open_lists_every_open_status() {
 /// Writes `title` onto an issue straight through the store, as an older
 /// database or an import could hold it (the service refuses control characters).
 fn plant_title(e: &Env, key: &str, title: &str) {
-    let url = format!("sqlite://{}", e.data.join("lazypm.db").display());
+    let url = e._store.url.clone();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -773,4 +775,40 @@ fn exit_codes_are_0_success_1_failure_2_usage() {
     }
     // An MCP selection naming no toolset is a usage error too, before any MCP is spoken.
     assert_eq!(code(&e.run(&["mcp", "--toolsets", "nope"])), 2);
+}
+
+#[test]
+fn the_data_directorys_database_url_file_names_the_store() {
+    let e = env();
+    if e._store.is_postgres() {
+        // This run's data directory already names its server in the file.
+        return;
+    }
+    let elsewhere = e.data.parent().unwrap().join("shared/team.db");
+    std::fs::create_dir_all(&e.data).unwrap();
+    std::fs::write(
+        e.data.join("database-url"),
+        format!("# the team's store\n\nsqlite://{}\n", elsewhere.display()),
+    )
+    .unwrap();
+    init(&e);
+    assert!(elsewhere.exists(), "the store is made where the file says");
+    assert!(!e.data.join("lazypm.db").exists());
+    // The flag and the environment still win over the file.
+    let own = e.data.join("own.db");
+    let out = e
+        .cmd("alice", &["call", "pm_list_projects", "{}"])
+        .env("LAZYPM_DATABASE_URL", format!("sqlite://{}", own.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(own.exists());
+
+    std::fs::write(e.data.join("database-url"), "# nothing yet\n").unwrap();
+    let err = e.fails(&["status"]);
+    assert!(err.contains("database-url names no database URL"), "{err}");
 }

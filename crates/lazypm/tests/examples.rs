@@ -63,6 +63,7 @@ fn path_without_gh() -> String {
 }
 
 struct World {
+    _store: lazypm_testkit::TestStore,
     _dir: tempfile::TempDir,
     data: PathBuf,
     repo: PathBuf,
@@ -97,6 +98,7 @@ fn world() -> World {
     git(&repo, &["push", "-q", "-u", "origin", "main"]);
 
     let w = World {
+        _store: lazypm_testkit::TestStore::for_data_dir(&data),
         data,
         repo,
         origin,

@@ -630,6 +630,7 @@ fn git_only_path(dir: &Path) -> std::ffi::OsString {
 }
 
 struct Env {
+    _store: lazypm_testkit::TestStore,
     dir: tempfile::TempDir,
     data: PathBuf,
     project: PathBuf,
@@ -645,6 +646,7 @@ impl Env {
         std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
         let path = git_only_path(&dir.path().join("bin"));
         let e = Env {
+            _store: lazypm_testkit::TestStore::for_data_dir(&data),
             data,
             project,
             path,

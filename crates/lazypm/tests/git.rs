@@ -35,6 +35,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// A bare origin with `main`, a clone `app` with a test identity, a data dir,
 /// and a bin dir holding a fake `gh` that records its arguments and stdin.
 struct World {
+    _store: lazypm_testkit::TestStore,
     tmp: tempfile::TempDir,
 }
 
@@ -75,7 +76,10 @@ impl World {
         .unwrap();
         make_executable(&gh);
         ready_to_run(&gh);
-        let w = World { tmp };
+        let w = World {
+            _store: lazypm_testkit::TestStore::for_data_dir(&tmp.path().join("data")),
+            tmp,
+        };
         let out = w.lazypm(&["init", "--key", "APP", "--name", "App"]);
         assert!(out.status.success(), "{}", stderr(&out));
         w

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 type Client = RunningService<RoleClient, ()>;
 
 struct Env {
+    _store: lazypm_testkit::TestStore,
     _dir: tempfile::TempDir,
     data: PathBuf,
     project: PathBuf,
@@ -27,6 +28,7 @@ fn env() -> Env {
     let data = dir.path().join("data");
     let project = dir.path().join("app");
     std::fs::create_dir_all(&project).unwrap();
+    let store = lazypm_testkit::TestStore::for_data_dir(&data);
     let out = std::process::Command::new(bin())
         .current_dir(&project)
         .env("LAZYPM_DATA_DIR", &data)
@@ -39,6 +41,7 @@ fn env() -> Env {
         String::from_utf8_lossy(&out.stderr)
     );
     Env {
+        _store: store,
         data,
         project,
         _dir: dir,

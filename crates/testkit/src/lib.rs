@@ -55,6 +55,35 @@ impl TestStore {
         }
     }
 
+    /// A new store for the `lazypm` processes whose data directory is
+    /// `data`: its `lazypm.db` on SQLite; on PostgreSQL a fresh schema,
+    /// named in the data directory's `database-url` file, where every
+    /// command finds it.
+    pub fn for_data_dir(data: &Path) -> TestStore {
+        let store = TestStore::new(data);
+        if store.is_postgres() {
+            std::fs::create_dir_all(data).expect("the data directory can be made");
+            std::fs::write(data.join("database-url"), format!("{}\n", store.url))
+                .expect("the database-url file can be written");
+        }
+        store
+    }
+
+    /// What a `lazypm` process must be given as `LAZYPM_DATABASE_URL` to
+    /// use this store: `None` on SQLite, where the data directory's
+    /// `lazypm.db` (the default) is the store when `new` was given that directory.
+    pub fn database_url(&self) -> Option<&str> {
+        self.schema.as_ref().map(|_| self.url.as_str())
+    }
+
+    /// Points a `lazypm` command at this store (see [`Self::database_url`]).
+    pub fn apply(&self, cmd: &mut std::process::Command) {
+        match self.database_url() {
+            Some(url) => cmd.env("LAZYPM_DATABASE_URL", url),
+            None => cmd.env_remove("LAZYPM_DATABASE_URL"),
+        };
+    }
+
     /// Whether this store is on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.schema.is_some()

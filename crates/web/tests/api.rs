@@ -12,10 +12,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 struct Running {
-    _dir: tempfile::TempDir,
+    _dir: lazypm_testkit::TestDir,
     base: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    db: std::path::PathBuf,
+    db: String,
 }
 
 impl Drop for Running {
@@ -26,7 +26,7 @@ impl Drop for Running {
     }
 }
 
-async fn service(db: &std::path::Path, events: &std::path::Path) -> Service {
+async fn service(db: &str, events: &std::path::Path) -> Service {
     let store = lazypm_store_open(db).await;
     Service::open(
         store,
@@ -40,15 +40,13 @@ async fn service(db: &std::path::Path, events: &std::path::Path) -> Service {
     .unwrap()
 }
 
-async fn lazypm_store_open(db: &std::path::Path) -> Arc<dyn lazypm_store::Store> {
-    lazypm_service::open_store(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap()
+async fn lazypm_store_open(db: &str) -> Arc<dyn lazypm_store::Store> {
+    lazypm_service::open_store(db).await.unwrap()
 }
 
 async fn start(bind: &str, token: Option<&str>) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("lazypm.db");
+    let dir = lazypm_testkit::TestDir::new();
+    let db = dir.url().to_string();
     let project = dir.path().join("app");
     std::fs::create_dir_all(&project).unwrap();
     let svc = service(&db, &dir.path().join("events.jsonl")).await;
@@ -400,8 +398,8 @@ async fn who_may_call_and_from_where() {
         token: None,
         selection: lazypm_mcp::Selection::default(),
     };
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(&dir.path().join("db"), &dir.path().join("events.jsonl")).await;
+    let dir = lazypm_testkit::TestDir::new();
+    let svc = service(dir.url(), &dir.path().join("events.jsonl")).await;
     let refused = Server::bind(svc, config).await;
     assert!(matches!(
         refused,

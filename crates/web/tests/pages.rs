@@ -11,7 +11,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 struct Running {
-    dir: tempfile::TempDir,
+    dir: lazypm_testkit::TestDir,
     base: String,
     svc: Service,
     client: reqwest::Client,
@@ -44,9 +44,8 @@ impl Page {
 
 /// The server with project APP ("Demo App"), optionally behind a token.
 async fn start(token: Option<&str>) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("lazypm.db").display());
-    let store = lazypm_service::open_store(&db).await.unwrap();
+    let dir = lazypm_testkit::TestDir::new();
+    let store = lazypm_service::open_store(dir.url()).await.unwrap();
     let events = EventSink::new(dir.path().join("events.jsonl"));
     let svc = Service::open(store, events, Context::default())
         .await
