@@ -17,13 +17,17 @@ use lazypm_service::{Context, EventSink, Service};
 
 mod analytics;
 mod data;
+mod load;
 mod mcp;
 
 use data::Rng;
 use mcp::{McpProcess, mcp_handshake};
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
     /// Store sizes to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
     sizes: Vec<usize>,
@@ -44,6 +48,14 @@ pub struct BenchArgs {
     analytics: bool,
 }
 
+#[derive(clap::Subcommand)]
+enum BenchCommand {
+    /// Several agents, each a long-lived `lazypm mcp` session, run the daily
+    /// loop on one store (a fresh SQLite file, or `--database-url
+    /// postgres://…`): throughput, latency, errors, double claims, lost updates.
+    Load(load::LoadArgs),
+}
+
 struct Row {
     op: &'static str,
     size: usize,
@@ -52,7 +64,10 @@ struct Row {
     target: Option<f64>,
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub async fn run(args: BenchArgs, database_url: Option<String>) -> anyhow::Result<()> {
+    if let Some(BenchCommand::Load(load)) = args.command {
+        return load::run(load, database_url).await;
+    }
     let mut rows = Vec::new();
     for &size in &args.sizes {
         let temp = tempfile::tempdir()?;

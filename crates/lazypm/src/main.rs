@@ -195,7 +195,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let Some(svc) = svc else {
         return match cli.command {
-            Command::Bench(args) => bench::run(args).await,
+            Command::Bench(args) => bench::run(args, cli.settings.database_url.clone()).await,
             _ => Ok(()),
         };
     };

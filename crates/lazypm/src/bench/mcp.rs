@@ -15,14 +15,29 @@ pub(super) struct McpProcess {
 
 impl McpProcess {
     pub(super) fn start(exe: &Path, dir: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(exe)
-            .args([
-                "--data-dir",
-                &dir.display().to_string(),
-                "--project",
-                "BENCH",
-                "mcp",
-            ])
+        Self::start_with(exe, dir, "BENCH", None)
+    }
+
+    /// `lazypm --data-dir DIR --project PROJECT [--actor ACTOR] mcp`, initialised.
+    pub(super) fn start_with(
+        exe: &Path,
+        dir: &Path,
+        project: &str,
+        actor: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "--data-dir",
+            &dir.display().to_string(),
+            "--project",
+            project,
+        ]);
+        if let Some(a) = actor {
+            cmd.args(["--actor", a]);
+        }
+        let mut child = cmd
+            .arg("mcp")
+            .env_remove("LAZYPM_DATABASE_URL")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -61,6 +76,36 @@ impl McpProcess {
                 return Ok(reply);
             }
         }
+    }
+
+    /// Calls a tool: `Ok` with its structured result, or `Err` with the
+    /// error's code (`conflict`, `invalid_input`, …) and message when the
+    /// tool refused.
+    pub(super) fn call(
+        &mut self,
+        id: u64,
+        tool: &str,
+        args: serde_json::Value,
+    ) -> anyhow::Result<Result<serde_json::Value, (String, String)>> {
+        let request = serde_json::json!({
+            "jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": tool, "arguments": args},
+        });
+        let reply: serde_json::Value =
+            serde_json::from_str(&self.request(&request.to_string(), id)?)?;
+        if let Some(e) = reply.get("error") {
+            return Ok(Err(("protocol".into(), e.to_string())));
+        }
+        let result = reply
+            .get("result")
+            .context("a tools/call reply without a result")?;
+        let content = result.get("structuredContent").cloned().unwrap_or_default();
+        if result.get("isError").and_then(serde_json::Value::as_bool) == Some(true) {
+            let code = content["error"]["code"].as_str().unwrap_or("unknown");
+            let message = content["error"]["message"].as_str().unwrap_or_default();
+            return Ok(Err((code.to_string(), message.to_string())));
+        }
+        Ok(Ok(content))
     }
 
     pub(super) fn stop(mut self) {
