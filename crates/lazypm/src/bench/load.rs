@@ -5,7 +5,7 @@
 //! the store: no issue claimed twice, no acknowledged write missing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -162,7 +162,7 @@ fn store_name(url: &str) -> String {
 }
 
 /// One agent's session: the daily loop until the deadline.
-fn agent(exe: &Path, data: &PathBuf, n: u32, deadline: Instant) -> anyhow::Result<Tally> {
+fn agent(exe: &Path, data: &Path, n: u32, deadline: Instant) -> anyhow::Result<Tally> {
     let actor = format!("agent-{n}");
     let mut mcp = McpProcess::start_with(exe, data, PROJECT, Some(&actor))?;
     let mut tally = Tally::default();
