@@ -38,6 +38,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// A SQLite database file.
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// `<database>-lock`: writers queue on it (see [`writer_lock`]); `None`
+    /// when the store is read-only.
+    lock_path: Option<std::path::PathBuf>,
     /// Set when the file can only be read: why, for the refusal of every write.
     read_only: Option<String>,
 }
@@ -80,6 +83,7 @@ impl SqliteStore {
                     migrate(&pool).await.map_err(|e| open_err(e.to_string()))?;
                     return Ok(Self {
                         pool,
+                        lock_path: Some(lock_path(path)),
                         read_only: None,
                     });
                 }
@@ -99,6 +103,7 @@ impl SqliteStore {
         check_migrated(&pool).await.map_err(open_err)?;
         Ok(Self {
             pool,
+            lock_path: None,
             read_only: Some(format!(
                 "the database at {} is read-only ({why}): it can be read, not changed",
                 path.display()
@@ -190,6 +195,56 @@ fn options(path: &Path, read_only: bool) -> SqliteConnectOptions {
     }
 }
 
+/// The file writers queue on: `<database>-lock`.
+pub fn lock_path(db: &Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-lock");
+    name.into()
+}
+
+/// Waits for the writers' lock: an exclusive `flock` on `path`.
+///
+/// SQLite's own wait for its write lock is a sleep-and-retry loop (1, 2, 5,
+/// 10 … 100 ms), so with several processes writing, a writer often sleeps
+/// long after the lock came free. The kernel wakes a `flock` waiter the
+/// moment the holder lets go, so writers queue on this file first and then
+/// find SQLite's lock free. A file that cannot be opened or locked (an odd
+/// filesystem) is skipped with a warning: SQLite's lock still guards every
+/// write. A holder that keeps the lock past [`BUSY_TIMEOUT`] fails the write.
+async fn writer_lock(path: &Path) -> Result<Option<std::fs::File>> {
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot open the writers' lock file; relying on SQLite's lock alone");
+            return Ok(None);
+        }
+    };
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        let locked = file.lock();
+        // When the waiter has given up, dropping the file releases the lock.
+        let _ = sender.send(locked.map(|()| file));
+    });
+    match tokio::time::timeout(BUSY_TIMEOUT, receiver).await {
+        Ok(Ok(Ok(file))) => Ok(Some(file)),
+        Ok(Ok(Err(e))) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot lock the writers' lock file; relying on SQLite's lock alone");
+            Ok(None)
+        }
+        Ok(Err(_)) => Ok(None),
+        Err(_) => Err(StoreError::Database(format!(
+            "another writer has held the database for over {} s ({} is locked)",
+            BUSY_TIMEOUT.as_secs(),
+            path.display()
+        ))),
+    }
+}
+
 async fn connect(path: &Path, read_only: bool) -> std::result::Result<SqlitePool, sqlx::Error> {
     SqlitePoolOptions::new()
         .max_connections(8)
@@ -255,9 +310,14 @@ impl Store for SqliteStore {
         if let Some(why) = &self.read_only {
             return Err(StoreError::ReadOnly(why.clone()));
         }
+        let writer = match &self.lock_path {
+            Some(path) => writer_lock(path).await?,
+            None => None,
+        };
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteTx {
             inner: Inner::Write(tx),
+            _writer: writer,
         }))
     }
 
@@ -265,6 +325,7 @@ impl Store for SqliteStore {
         let conn = self.pool.acquire().await?;
         Ok(Box::new(SqliteTx {
             inner: Inner::Read(conn),
+            _writer: None,
         }))
     }
 
@@ -293,6 +354,9 @@ enum Inner {
 /// A SQLite transaction (or read connection).
 pub struct SqliteTx {
     inner: Inner,
+    /// The writers' lock, held until the transaction ends (after the
+    /// commit, since fields drop after the body of `commit`).
+    _writer: Option<std::fs::File>,
 }
 
 impl SqliteTx {

@@ -209,7 +209,7 @@ impl Service {
     }
 
     /// `repo` with lazypm's store (the context's `store_paths`, and SQLite's
-    /// `-wal`, `-shm` and `-journal` files beside a database file) protected:
+    /// `-wal`, `-shm`, `-journal` and `-lock` files beside a database file) protected:
     /// git operations never stage, commit or stash them.
     fn guard(&self, repo: Repo) -> Repo {
         if self.ctx.store_paths.is_empty() {
@@ -221,7 +221,7 @@ impl Service {
             if !path.is_dir()
                 && let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned())
             {
-                for suffix in ["-wal", "-shm", "-journal"] {
+                for suffix in ["-wal", "-shm", "-journal", "-lock"] {
                     paths.push(path.with_file_name(format!("{name}{suffix}")));
                 }
             }
