@@ -248,7 +248,8 @@ impl Speaker {
             | Command::Hook(_)
             | Command::Mcp(_)
             | Command::Serve(_)
-            | Command::Bench(_) => &[],
+            | Command::Bench(_)
+            | Command::Migrate(_) => &[],
         };
         Speaker::Cli(words)
     }

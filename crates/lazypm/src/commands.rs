@@ -426,6 +426,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
         | Command::Report { .. }
         | Command::Tools
         | Command::Bench(_)
+        | Command::Migrate(_)
         | Command::Mcp(_)
         | Command::Serve(_)
         | Command::Git(_)

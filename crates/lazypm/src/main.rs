@@ -24,6 +24,7 @@ mod commands;
 mod config;
 mod gitcmd;
 mod hookcmd;
+mod migrate;
 mod render;
 mod servecmd;
 mod values;
@@ -109,6 +110,8 @@ enum Command {
     Serve(servecmd::ServeArgs),
     /// Measure the store and service at 10k and 100k issues.
     Bench(bench::BenchArgs),
+    /// Copy a whole store to another (SQLite to PostgreSQL and back), verified by row counts and checksums.
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(clap::Args)]
@@ -173,7 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             render::tools(json);
             return Ok(());
         }
-        Command::Bench(_) => None,
+        Command::Bench(_) | Command::Migrate(_) => None,
         Command::Mcp(args) => {
             // Refuse a bad selection before speaking MCP: the client shows stderr.
             mcp_selection(args).resolve()?;
@@ -196,6 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(svc) = svc else {
         return match cli.command {
             Command::Bench(args) => bench::run(args, cli.settings.database_url.clone()).await,
+            Command::Migrate(args) => migrate::run(args, json).await,
             _ => Ok(()),
         };
     };

@@ -13,6 +13,7 @@ mod rows;
 mod search;
 mod sprints;
 mod stats;
+mod tables;
 mod tasks;
 
 use std::path::Path;

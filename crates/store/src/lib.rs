@@ -5,6 +5,7 @@
 mod error;
 mod location;
 mod query;
+pub mod tables;
 pub mod vocab;
 
 use std::collections::BTreeMap;
@@ -74,6 +75,7 @@ pub trait Tx:
     + Links
     + Sprints
     + Events
+    + tables::Tables
     + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
