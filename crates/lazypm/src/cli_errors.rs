@@ -249,7 +249,8 @@ impl Speaker {
             | Command::Mcp(_)
             | Command::Serve(_)
             | Command::Bench(_)
-            | Command::Migrate(_) => &[],
+            | Command::Migrate(_)
+            | Command::Audit(_) => &[],
         };
         Speaker::Cli(words)
     }

@@ -427,6 +427,7 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
         | Command::Tools
         | Command::Bench(_)
         | Command::Migrate(_)
+        | Command::Audit(_)
         | Command::Mcp(_)
         | Command::Serve(_)
         | Command::Git(_)

@@ -17,6 +17,7 @@ macro_rules! show {
     }};
 }
 
+mod auditcmd;
 mod bench;
 mod benchweb;
 mod cli_errors;
@@ -110,6 +111,9 @@ enum Command {
     Serve(servecmd::ServeArgs),
     /// Measure the store and service at 10k and 100k issues.
     Bench(bench::BenchArgs),
+    /// Check the audit trail: the events table's hash chain and events.jsonl against it.
+    #[command(subcommand)]
+    Audit(auditcmd::AuditCommand),
     /// Copy a whole store to another (SQLite to PostgreSQL and back), verified by row counts and checksums.
     Migrate(migrate::MigrateArgs),
 }
@@ -176,7 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             render::tools(json);
             return Ok(());
         }
-        Command::Bench(_) | Command::Migrate(_) => None,
+        Command::Bench(_) | Command::Migrate(_) | Command::Audit(_) => None,
         Command::Mcp(args) => {
             // Refuse a bad selection before speaking MCP: the client shows stderr.
             mcp_selection(args).resolve()?;
@@ -200,6 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return match cli.command {
             Command::Bench(args) => bench::run(args, cli.settings.database_url.clone()).await,
             Command::Migrate(args) => migrate::run(args, json).await,
+            Command::Audit(cmd) => auditcmd::run(cmd, &cli.settings).await,
             _ => Ok(()),
         };
     };

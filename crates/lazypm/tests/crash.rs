@@ -1,6 +1,9 @@
-//! The audit trail survives `kill -9`: processes killed at any point between
-//! start and exit never leave `events.jsonl` and the `events` table apart
-//! once the next command has opened the store.
+//! `kill -9` loses nothing acknowledged: processes killed at any point
+//! between start and exit never leave `events.jsonl` and the `events` table
+//! apart once the next command has opened the store, every operation whose
+//! process finished is in the store exactly once, and the audit chain is
+//! whole. On this run's backend (SQLite, or PostgreSQL under
+//! LAZYPM_TEST_DATABASE).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
@@ -85,8 +88,7 @@ fn lines(path: &Path) -> (Vec<String>, bool) {
 
 /// Commits an event to the table without appending it to events.jsonl, as a
 /// process killed between its commit and its append leaves it. Returns its id.
-fn commit_without_appending(db: &Path) -> String {
-    let url = format!("sqlite://{}", db.display());
+fn commit_without_appending(url: &str) -> String {
     let id = format!("lost-by-a-kill-{}", std::process::id());
     let event = lazypm_domain::Event {
         id: id.clone(),
@@ -102,7 +104,7 @@ fn commit_without_appending(db: &Path) -> String {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = lazypm_service::open_store(&url).await.unwrap();
+        let store = lazypm_service::open_store(url).await.unwrap();
         let mut tx = store.begin_write().await.unwrap();
         tx.insert_event(&event, Some("CRASH-1")).await.unwrap();
         tx.commit().await.unwrap();
@@ -111,20 +113,39 @@ fn commit_without_appending(db: &Path) -> String {
     id
 }
 
-/// Every event id in the `events` table, in order.
-fn table_ids(db: &Path) -> Vec<String> {
-    let url = format!("sqlite://{}?mode=ro", db.display());
+/// Every event id in the `events` table, in order, and every issue's
+/// title and the work logs on CRASH-1.
+fn table_ids(url: &str) -> (Vec<String>, Vec<String>, usize) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = lazypm_service::open_store(&url).await.unwrap();
+        let store = lazypm_service::open_store(url).await.unwrap();
         let mut tx = store.begin_read().await.unwrap();
         let events = tx.events_after(0, i64::MAX).await.unwrap();
+        let issues = lazypm_store::tables::Table::by_name("issues").unwrap();
+        let titles = tx
+            .read_rows(issues, 0, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_string())
+            .collect();
+        let logs = tx
+            .issue_detail("CRASH-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .work_logs
+            .len();
         drop(tx);
         store.close().await;
-        events.into_iter().map(|(_, e)| e.id).collect()
+        (
+            events.into_iter().map(|(_, e)| e.id).collect(),
+            titles,
+            logs,
+        )
     })
 }
 
@@ -134,6 +155,7 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
     let data: PathBuf = dir.path().join("data");
     let project: PathBuf = dir.path().join("app");
     std::fs::create_dir_all(&project).unwrap();
+    let store = lazypm_testkit::TestStore::for_data_dir(&data);
     let started = Instant::now();
 
     run_ok(
@@ -153,26 +175,36 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
     run_ok(&data, &project, &["start", "CRASH-1"]);
 
     let (mut spawned, mut killed, mut finished) = (0u32, 0u32, 0u32);
+    // What finished processes were told was done, and what was only tried.
+    let (mut acked_titles, mut tried_titles) = (Vec::new(), Vec::new());
+    let (mut acked_logs, mut tried_logs) = (0usize, 0usize);
     let mut repairs = 0u64;
     for round in 0..ROUNDS {
         let r = mix(round);
         // One to three processes at once; each is a create or a work log.
         let width = 1 + (r % 3) as usize;
-        let mut children: Vec<(Child, Option<Duration>)> = (0..width)
+        let mut children: Vec<(Child, Option<Duration>, Option<String>)> = (0..width)
             .map(|i| {
                 let r = mix(round * 8 + i as u64 + 1);
-                let args = format!(r#"{{"title":"crash {round}.{i}","type":"feature"}}"#);
-                let mut cmd = if r.is_multiple_of(4) {
-                    lazypm(&data, &project, &["log", "CRASH-1", "5m", "crash test"])
+                let title = format!("crash {round}.{i}");
+                let args = format!(r#"{{"title":"{title}","type":"feature"}}"#);
+                let (mut cmd, title) = if r.is_multiple_of(4) {
+                    (
+                        lazypm(&data, &project, &["log", "CRASH-1", "5m", "crash test"]),
+                        None,
+                    )
                 } else {
-                    lazypm(&data, &project, &["call", "pm_create_issue", &args])
+                    (
+                        lazypm(&data, &project, &["call", "pm_create_issue", &args]),
+                        Some(title),
+                    )
                 };
                 let child = cmd.stderr(Stdio::piped()).spawn().unwrap();
                 // About two in three are killed, 0–15 ms after they start
                 // (in microseconds, so kills land all along a process's life).
                 let kill = !(r >> 8).is_multiple_of(3);
                 let delay = Duration::from_micros((r >> 16) % 16_000);
-                (child, kill.then_some(delay))
+                (child, kill.then_some(delay), title)
             })
             .collect();
         spawned += width as u32;
@@ -180,7 +212,7 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
         let mut order: Vec<usize> = (0..children.len()).collect();
         order.sort_by_key(|&i| children[i].1.unwrap_or(Duration::MAX));
         for i in order {
-            let (child, delay) = &mut children[i];
+            let (child, delay, _) = &mut children[i];
             if let Some(d) = *delay {
                 if let Some(left) = d.checked_sub(t0.elapsed()) {
                     std::thread::sleep(left);
@@ -189,15 +221,22 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
                 let _ = child.kill();
             }
         }
-        for (child, _) in children {
+        for (child, _, title) in children {
             let out = child.wait_with_output().unwrap();
             let status = out.status;
             repairs += repaired(&out.stderr);
-            if status.signal() == Some(9) {
-                killed += 1;
-            } else {
+            let acked = status.signal() != Some(9);
+            if acked {
                 assert!(status.success(), "an unkilled process failed: {status}");
                 finished += 1;
+            } else {
+                killed += 1;
+            }
+            match (title, acked) {
+                (Some(t), true) => acked_titles.push(t),
+                (Some(t), false) => tried_titles.push(t),
+                (None, true) => acked_logs += 1,
+                (None, false) => tried_logs += 1,
             }
         }
     }
@@ -206,7 +245,7 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
     // that damage once on purpose too. An event committed to the table but
     // never appended, and a torn last line, as a kill in mid-write leaves it.
     let file = data.join("events.jsonl");
-    let lost = commit_without_appending(&data.join("lazypm.db"));
+    let lost = commit_without_appending(&store.url);
     {
         use std::io::Write as _;
         let mut f = std::fs::OpenOptions::new()
@@ -229,7 +268,7 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
     );
     let last_repair = repaired(&out.stderr);
     let (after, whole_after) = lines(&file);
-    let table = table_ids(&data.join("lazypm.db"));
+    let (table, titles, logs) = table_ids(&store.url);
 
     eprintln!(
         "{spawned} processes: {killed} killed by SIGKILL, {finished} finished; \
@@ -271,5 +310,31 @@ fn killed_processes_never_leave_the_audit_file_apart_from_the_table() {
     assert!(
         table.len() >= 3,
         "init, create, start and the finished runs left events"
+    );
+
+    // Every acknowledged operation is there exactly once; a killed one at most once.
+    for t in &acked_titles {
+        let n = titles.iter().filter(|x| *x == t).count();
+        assert_eq!(n, 1, "acknowledged issue '{t}' is stored {n} times");
+    }
+    for t in &tried_titles {
+        let n = titles.iter().filter(|x| *x == t).count();
+        assert!(n <= 1, "killed create '{t}' is stored {n} times");
+    }
+    assert!(
+        logs >= acked_logs && logs <= acked_logs + tried_logs,
+        "{logs} work logs stored; {acked_logs} acknowledged, {tried_logs} killed"
+    );
+    // The audit chain is whole, table and file.
+    let verify = lazypm(&data, &project, &["audit", "verify"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
     );
 }

@@ -86,9 +86,9 @@ impl EventSink {
         Some(file)
     }
 
-    /// Appends events, one line each, in a single write so concurrent
-    /// writers (other processes) never interleave within a line.
-    fn append(&self, file: Option<File>, events: &[Event]) {
+    /// Appends events, one line each with its chain hash, in a single write
+    /// so concurrent writers (other processes) never interleave within a line.
+    fn append(&self, file: Option<File>, events: &[(Event, Option<String>)]) {
         if events.is_empty() {
             return;
         }
@@ -97,8 +97,12 @@ impl EventSink {
             return;
         };
         let mut buf = Vec::with_capacity(256 * events.len());
-        for e in events {
-            if serde_json::to_writer(&mut buf, e).is_ok() {
+        for (event, hash) in events {
+            let line = Line {
+                event,
+                hash: hash.as_deref(),
+            };
+            if serde_json::to_writer(&mut buf, &line).is_ok() {
                 buf.push(b'\n');
             }
         }
@@ -139,7 +143,7 @@ impl EventSink {
         let mut tx = store.begin_read().await?;
         let mark = Mark::read(&mut *tx).await?;
         let mut tail = Tail::read(&file, mark.offset)?;
-        let pending = tx.events_after(mark.seq, i64::MAX).await?;
+        let pending = tx.chain_after(mark.seq, i64::MAX).await?;
         drop(tx);
         if !tail.whole {
             tracing::warn!(
@@ -149,10 +153,10 @@ impl EventSink {
             file.set_len(tail.end)?;
             tail.whole = true;
         }
-        let missing: Vec<Event> = pending
+        let missing: Vec<(Event, Option<String>)> = pending
             .iter()
-            .filter(|(_, e)| !tail.ids.contains(&e.id))
-            .map(|(_, e)| e.clone())
+            .filter(|c| !tail.ids.contains(&c.event.id))
+            .map(|c| (c.event.clone(), c.hash.clone()))
             .collect();
         if !missing.is_empty() {
             tracing::warn!(
@@ -161,8 +165,8 @@ impl EventSink {
             );
             self.append(file.try_clone().ok(), &missing);
         }
-        if let Some((last, _)) = pending.last() {
-            self.advance(store, &file, *last, mark).await?;
+        if let Some(last) = pending.last() {
+            self.advance(store, &file, last.seq, mark).await?;
         }
         Ok(missing.len())
     }
@@ -295,6 +299,15 @@ impl Tail {
     }
 }
 
+/// One line of `events.jsonl`: the event, then its chain hash.
+#[derive(serde::Serialize)]
+pub(crate) struct Line<'a> {
+    #[serde(flatten)]
+    pub event: &'a Event,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<&'a str>,
+}
+
 #[derive(serde::Deserialize)]
 struct IdOnly {
     id: String,
@@ -305,7 +318,8 @@ pub(crate) struct Write<'s> {
     tx: Box<dyn Tx>,
     /// events.jsonl, locked shared until the events are appended.
     file: Option<File>,
-    events: Vec<Event>,
+    /// The events recorded, each with its chain hash.
+    events: Vec<(Event, Option<String>)>,
     svc: &'s Service,
     pub now: DateTime<Utc>,
 }
@@ -350,8 +364,8 @@ impl Write<'_> {
             entity: entity.to_string(),
             changes,
         };
-        self.tx.insert_event(&event, issue_key).await?;
-        self.events.push(event);
+        let hash = self.tx.insert_event(&event, issue_key).await?;
+        self.events.push((event, Some(hash)));
         Ok(())
     }
 

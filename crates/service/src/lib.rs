@@ -4,6 +4,7 @@
 //! commit the event is appended to `events.jsonl`.
 
 mod audit;
+mod audit_verify;
 mod detect;
 mod error;
 mod fields;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use lazypm_store::Store;
 
 pub use audit::EventSink;
+pub use audit_verify::{AuditProblem, AuditReport, verify_audit};
 pub use error::ServiceError;
 pub use input::parse_input;
 pub use registry::{OPERATIONS, Operation, TOOL_ALIASES, Toolset, canonical_tool_name};

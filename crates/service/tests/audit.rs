@@ -139,3 +139,197 @@ async fn a_replaced_file_gets_only_what_followed_the_mark() {
     let all = table_ids(db.as_ref()).await;
     assert_eq!(file_ids(&events), all[all.len() - 1..].to_vec());
 }
+
+/// A project with `n` issues: 1 + n chained events in table and file.
+async fn chained(n: usize) -> (TestDir, Arc<dyn Store>, std::path::PathBuf) {
+    let dir = TestDir::new();
+    let events = dir.path().join("events.jsonl");
+    let project = dir.path().join("p");
+    std::fs::create_dir_all(&project).unwrap();
+    let db = store(&dir).await;
+    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
+        .await
+        .unwrap();
+    svc.call(
+        "pm_init_project",
+        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
+    )
+    .await
+    .unwrap();
+    for i in 0..n {
+        create(&svc, &format!("issue {i}")).await;
+    }
+    (dir, db, events)
+}
+
+async fn problems(db: &dyn Store, events: &Path) -> Vec<String> {
+    let report = lazypm_service::verify_audit(db, Some(events))
+        .await
+        .unwrap();
+    report
+        .problems
+        .iter()
+        .map(|p| format!("{} {:?} {:?}: {}", p.place, p.seq, p.line, p.message))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_chain_is_whole_after_ordinary_work() {
+    let (_dir, db, events) = chained(4).await;
+    let report = lazypm_service::verify_audit(db.as_ref(), Some(&events))
+        .await
+        .unwrap();
+    assert_eq!(report.events, 5);
+    assert_eq!(report.before_chain, 0);
+    assert_eq!(report.file_lines, Some(5));
+    assert_eq!(report.head.as_ref().map(String::len), Some(64));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // Every line of the file carries its event's hash.
+    let text = std::fs::read_to_string(&events).unwrap();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["hash"].as_str().map(str::len), Some(64), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn an_event_edited_in_the_table_is_named() {
+    let (dir, db, events) = chained(4).await;
+    let changed = dir
+        .store
+        .execute(
+            "UPDATE events SET changes = '{\"title\":\"forged\"}' WHERE seq = 3",
+            "UPDATE events SET changes = '{\"title\":\"forged\"}'::jsonb WHERE seq = 3",
+            &[],
+        )
+        .await;
+    assert_eq!(changed, 1);
+    let found = problems(db.as_ref(), &events).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("table Some(3) None"), "{found:?}");
+    assert!(found[0].contains("does not follow the chain"), "{found:?}");
+}
+
+#[tokio::test]
+async fn an_event_deleted_from_the_table_is_named_where_the_gap_is() {
+    let (dir, db, events) = chained(4).await;
+    dir.store
+        .execute(
+            "DELETE FROM events WHERE seq = 2",
+            "DELETE FROM events WHERE seq = 2",
+            &[],
+        )
+        .await;
+    let found = problems(db.as_ref(), &events).await;
+    // The next event no longer follows, and the file still holds the deleted one.
+    assert!(
+        found.iter().any(|p| p.starts_with("table Some(3)")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("events.jsonl None Some(2)")
+                && p.contains("deleted from the table")),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
+async fn events_swapped_in_the_table_are_named() {
+    let (dir, db, events) = chained(4).await;
+    for (sqlite, postgres) in [
+        (
+            "UPDATE events SET seq = 100 WHERE seq = 2",
+            "UPDATE events SET seq = 100 WHERE seq = 2",
+        ),
+        (
+            "UPDATE events SET seq = 2 WHERE seq = 3",
+            "UPDATE events SET seq = 2 WHERE seq = 3",
+        ),
+        (
+            "UPDATE events SET seq = 3 WHERE seq = 100",
+            "UPDATE events SET seq = 3 WHERE seq = 100",
+        ),
+    ] {
+        assert_eq!(dir.store.execute(sqlite, postgres, &[]).await, 1);
+    }
+    let found = problems(db.as_ref(), &events).await;
+    let table: Vec<_> = found.iter().filter(|p| p.starts_with("table")).collect();
+    assert!(
+        table.iter().any(|p| p.starts_with("table Some(2)"))
+            && table.iter().any(|p| p.starts_with("table Some(3)")),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
+async fn lines_edited_or_deleted_in_the_file_are_named() {
+    let (_dir, db, events) = chained(3).await;
+    let text = std::fs::read_to_string(&events).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[1] = lines[1].replace("issue 0", "issue zero");
+    assert!(lines[1].contains("issue zero"));
+    lines.remove(3);
+    std::fs::write(&events, lines.join("\n") + "\n").unwrap();
+    let found = problems(db.as_ref(), &events).await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("events.jsonl Some(2) Some(2)")
+            && found[0].contains("edited in the file"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("events.jsonl Some(4) None")
+            && found[1].contains("missing from the file"),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
+async fn events_from_before_the_chain_are_counted_not_flagged() {
+    let (dir, db, events) = chained(1).await;
+    // As an older lazypm left them: two events without a hash, in the table
+    // and in the file.
+    dir.store
+        .execute(
+            "UPDATE events SET hash = NULL",
+            "UPDATE events SET hash = NULL",
+            &[],
+        )
+        .await;
+    let text = std::fs::read_to_string(&events).unwrap();
+    let stripped: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("hash");
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&events, stripped.join("\n") + "\n").unwrap();
+    // The upgraded lazypm goes on; its events start the chain.
+    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
+        .await
+        .unwrap();
+    create(&svc, "after the upgrade").await;
+    create(&svc, "and another").await;
+    let report = lazypm_service::verify_audit(db.as_ref(), Some(&events))
+        .await
+        .unwrap();
+    assert_eq!((report.events, report.before_chain), (4, 2));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // A hash taken off an event after the chain began is flagged.
+    dir.store
+        .execute(
+            "UPDATE events SET hash = NULL WHERE seq = 4",
+            "UPDATE events SET hash = NULL WHERE seq = 4",
+            &[],
+        )
+        .await;
+    let found = problems(db.as_ref(), &events).await;
+    assert!(
+        found.iter().any(|p| p.contains("lost its hash")),
+        "{found:?}"
+    );
+}

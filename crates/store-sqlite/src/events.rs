@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_ts, ts};
+use lazypm_store::chain::{self, Chained};
 use lazypm_store::{Events, Result};
 
 fn numbered(r: &SqliteRow) -> Result<(i64, Event)> {
@@ -27,10 +28,16 @@ fn event(r: &SqliteRow) -> Result<Event> {
 
 #[async_trait]
 impl Events for SqliteTx {
-    async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<()> {
+    async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<String> {
+        // Writers are serialised (the write lock), so the last event is stable.
+        let prev: Option<Option<String>> =
+            sqlx::query_scalar("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.conn())
+                .await?;
+        let hash = chain::link(prev.flatten().as_deref(), e);
         sqlx::query(
-            "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&e.id)
         .bind(ts(e.at))
@@ -40,9 +47,10 @@ impl Events for SqliteTx {
         .bind(&e.entity)
         .bind(issue_key)
         .bind(serde_json::to_string(&e.changes)?)
+        .bind(&hash)
         .execute(self.conn())
         .await?;
-        Ok(())
+        Ok(hash)
     }
 
     async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>> {
@@ -92,6 +100,23 @@ impl Events for SqliteTx {
             .fetch_all(self.conn())
             .await?;
         rows.iter().map(numbered).collect()
+    }
+
+    async fn chain_after(&mut self, after: i64, limit: i64) -> Result<Vec<Chained>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Chained {
+                    seq: r.try_get("seq")?,
+                    event: event(r)?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
     }
 
     async fn last_event_seq(&mut self) -> Result<i64> {

@@ -2,6 +2,7 @@
 //! backend (SQLite now, PostgreSQL later) implements them with its own SQL
 //! and its own `migrations/` folder. Nothing outside a backend writes SQL.
 
+pub mod chain;
 mod error;
 mod location;
 mod query;
@@ -338,7 +339,9 @@ pub trait Sprints {
 
 #[async_trait]
 pub trait Events {
-    async fn insert_event(&mut self, event: &Event, issue_key: Option<&str>) -> Result<()>;
+    /// Records an event, chained to the one before it (see [`chain`]);
+    /// returns its hash.
+    async fn insert_event(&mut self, event: &Event, issue_key: Option<&str>) -> Result<String>;
     /// Events of an issue and its tasks, oldest first.
     async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>>;
     /// Events of an issue and its tasks after sequence number `after` (0: from
@@ -359,6 +362,8 @@ pub trait Events {
     /// Every event after sequence number `after`, in order, each with its
     /// sequence number (the order in which their transactions committed).
     async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, Event)>>;
+    /// Like [`Events::events_after`], with each event's chain hash.
+    async fn chain_after(&mut self, after: i64, limit: i64) -> Result<Vec<chain::Chained>>;
     /// The highest sequence number recorded (0 when there is none).
     async fn last_event_seq(&mut self) -> Result<i64>;
     /// How many events follow sequence number `after`.

@@ -189,6 +189,7 @@ pub const TABLES: &[Table] = &[
             ("entity", Text),
             ("issue_key", Text),
             ("changes", Json),
+            ("hash", Text),
         ],
         key_columns: 1,
     },
