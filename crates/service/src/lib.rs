@@ -116,11 +116,22 @@ impl Service {
         Ok(tx.events_after(after.max(0), limit.clamp(1, 1000)).await?)
     }
 
-    /// Completes at the next change this process commits. Changes by other
-    /// processes are not signalled: follow [`Service::events_after`] for
-    /// those (a live view waits on this or a short poll, whichever comes first).
+    /// Completes at the next change this process commits, and, on a store
+    /// that can tell (PostgreSQL), at the next change any process commits.
+    /// Elsewhere other processes' changes are not signalled: follow
+    /// [`Service::events_after`] for those (a live view waits on this or a
+    /// short poll, whichever comes first).
     pub async fn changed(&self) {
-        self.sink.changed().notified().await;
+        let here = self.sink.changed();
+        match self.store.change_signal() {
+            Some(anywhere) => {
+                tokio::select! {
+                    _ = here.notified() => {}
+                    _ = anywhere.notified() => {}
+                }
+            }
+            None => here.notified().await,
+        }
     }
 
     /// The sequence number of the newest audit event (0 when there is none).

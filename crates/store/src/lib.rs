@@ -60,6 +60,12 @@ pub trait Store: Send + Sync {
     /// Closes every connection; on SQLite the last one out folds the WAL
     /// back into the database file. Call once, on the way out.
     async fn close(&self);
+    /// Woken whenever any process commits a change to this store, where the
+    /// backend can tell (PostgreSQL's LISTEN/NOTIFY); `None` where it cannot,
+    /// and live views poll. The first call starts the listening.
+    fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
 }
 
 /// One open transaction, with every repository's operations. Dropping it

@@ -1,8 +1,8 @@
 //! `GET /api/events`: the audit trail as server-sent events, live. It
 //! follows the events table by sequence number, so changes made by any
 //! process on the same store (an agent's `lazypm mcp`, a `lazypm call`)
-//! arrive, within a quarter of a second; changes made through this server
-//! arrive at once (the service signals each commit).
+//! arrive, within a quarter of a second; changes made through this server,
+//! and on PostgreSQL (LISTEN/NOTIFY) changes made anywhere, arrive at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -61,8 +61,8 @@ async fn events(
                         cursor = batch.last().map(|(seq, _)| *seq).unwrap_or(cursor);
                         pending.extend(batch);
                     }
-                    // A change in this process wakes the feed at once;
-                    // another process's is found by the next poll.
+                    // A change in this process (or, on PostgreSQL, in any)
+                    // wakes the feed at once; else the next poll finds it.
                     _ => {
                         tokio::select! {
                             _ = svc.changed() => {}
