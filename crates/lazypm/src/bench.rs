@@ -68,6 +68,13 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> anyhow::Resul
     if let Some(BenchCommand::Load(load)) = args.command {
         return load::run(load, database_url).await;
     }
+    let server = match database_url {
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Some(u),
+        Some(u) => anyhow::bail!(
+            "the bench makes its own SQLite stores; --database-url is for a PostgreSQL server (got {u})"
+        ),
+        None => None,
+    };
     let mut rows = Vec::new();
     for &size in &args.sizes {
         let temp = tempfile::tempdir()?;
@@ -76,7 +83,17 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> anyhow::Resul
             None => temp.path().to_path_buf(),
         };
         std::fs::create_dir_all(&dir)?;
-        let svc = if dir.join("lazypm.db").exists() {
+        let svc = if let Some(server) = &server {
+            // A fresh schema per size, named in the directory so the
+            // processes the bench starts find it too.
+            let url = load::with_schema(server);
+            std::fs::write(dir.join("database-url"), format!("{url}\n"))?;
+            out!(
+                "seeding {size} issues into {}",
+                url.split("schema=").nth(1).unwrap_or_default()
+            );
+            seeded(&dir, &url, size).await?
+        } else if dir.join("lazypm.db").exists() {
             let store = lazypm_service::open_store(&format!(
                 "sqlite://{}",
                 dir.join("lazypm.db").display()
@@ -84,7 +101,8 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> anyhow::Resul
             .await?;
             service(&dir, store)
         } else {
-            seeded(&dir, size).await?
+            let url = format!("sqlite://{}", dir.join("lazypm.db").display());
+            seeded(&dir, &url, size).await?
         };
         rows.extend(measure(&svc, &dir, size, args.samples).await?);
         if args.pages {
@@ -145,10 +163,8 @@ fn service(dir: &Path, store: std::sync::Arc<dyn lazypm_store::Store>) -> Servic
     )
 }
 
-async fn seeded(dir: &Path, size: usize) -> anyhow::Result<Service> {
-    let store =
-        lazypm_service::open_store(&format!("sqlite://{}", dir.join("lazypm.db").display()))
-            .await?;
+async fn seeded(dir: &Path, url: &str, size: usize) -> anyhow::Result<Service> {
+    let store = lazypm_service::open_store(url).await?;
     let svc = service(dir, store);
     svc.pm_register_project(RegisterProjectInput {
         project_id: "BENCH".into(),

@@ -109,7 +109,7 @@ enum Command {
     Mcp(McpArgs),
     /// Serve the REST API, live events and MCP over HTTP (http://127.0.0.1:1929).
     Serve(servecmd::ServeArgs),
-    /// Measure the store and service at 10k and 100k issues.
+    /// Measure the store and service at 10k and 100k issues (on PostgreSQL with --database-url postgres://…).
     Bench(bench::BenchArgs),
     /// Check the audit trail: the events table's hash chain and events.jsonl against it.
     #[command(subcommand)]

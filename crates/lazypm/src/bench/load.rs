@@ -137,16 +137,16 @@ pub async fn run(args: LoadArgs, database_url: Option<String>) -> anyhow::Result
 }
 
 /// A PostgreSQL URL with a schema of this run's own, unless it names one.
-fn with_schema(url: &str) -> String {
+pub(super) fn with_schema(url: &str) -> String {
     if url.contains("schema=") {
         return url.to_string();
     }
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis())
         .unwrap_or_default();
     let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}schema=lazypm_load_{stamp}")
+    format!("{url}{sep}schema=lazypm_bench_{stamp}")
 }
 
 /// The store for the report: the backend and where, never a password.
