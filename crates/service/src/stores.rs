@@ -10,9 +10,7 @@ use lazypm_store::{Location, Store, StoreError};
 /// migrating it as needed. Anything else is refused, naming the accepted forms.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     match Location::parse(url)? {
-        Location::Postgres(url) => Ok(Arc::new(
-            lazypm_store_postgres::PgStore::open(&url).await?,
-        )),
+        Location::Postgres(url) => Ok(Arc::new(lazypm_store_postgres::PgStore::open(&url).await?)),
         Location::Sqlite { path, read_only } => Ok(Arc::new(
             lazypm_store_sqlite::SqliteStore::open(&path, read_only).await?,
         )),

@@ -10,10 +10,7 @@ use sqlx::types::Json;
 use super::parse_enum;
 use lazypm_store::Result;
 
-pub(super) fn json_col<T: serde::de::DeserializeOwned>(
-    row: &PgRow,
-    col: &str,
-) -> Result<Vec<T>> {
+pub(super) fn json_col<T: serde::de::DeserializeOwned>(row: &PgRow, col: &str) -> Result<Vec<T>> {
     let value: Option<Json<serde_json::Value>> = row.try_get(col)?;
     match value {
         Some(v) => Ok(serde_json::from_value(v.0)?),

@@ -19,9 +19,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use lazypm_store::{Result, Store, StoreError, Tx};
 
@@ -101,9 +101,7 @@ fn parse_url(url: &str) -> Result<Target> {
             Some(("schema", name)) => {
                 let valid = !name.is_empty()
                     && name.len() <= 63
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if !valid {
                     return Err(bad(
                         "the schema name must be 1 to 63 letters, digits or underscores",
@@ -211,7 +209,11 @@ impl Store for PgStore {
 
     async fn begin_read(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(
-            PgTx::begin(&self.pool, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+            PgTx::begin(
+                &self.pool,
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            )
+            .await?,
         ))
     }
 
@@ -293,7 +295,10 @@ mod tests {
         assert_eq!(t.server, "postgres://me@db.example:5433/pm");
         let t = parse_url("postgres://me@h/pm").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.schema, None);
-        for bad in ["postgres://me@h/pm?schema=a;b", "postgres://me@h/pm?schema="] {
+        for bad in [
+            "postgres://me@h/pm?schema=a;b",
+            "postgres://me@h/pm?schema=",
+        ] {
             match parse_url(bad) {
                 Err(StoreError::BadUrl(m)) => assert!(m.contains("schema name"), "{m}"),
                 _ => panic!("{bad} was accepted"),

@@ -31,14 +31,13 @@ impl Links for PgTx {
     }
 
     async fn delete_link(&mut self, from: i64, to: i64, kind: DependencyKind) -> Result<bool> {
-        let done = sqlx::query(
-            "DELETE FROM dependencies WHERE from_id = $1 AND to_id = $2 AND kind = $3",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(kind.as_str())
-        .execute(self.conn()?)
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM dependencies WHERE from_id = $1 AND to_id = $2 AND kind = $3")
+                .bind(from)
+                .bind(to)
+                .bind(kind.as_str())
+                .execute(self.conn()?)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -38,11 +38,12 @@ impl Tasks for PgTx {
     }
 
     async fn next_task_number(&mut self, issue_id: i64) -> Result<i64> {
-        let n =
-            sqlx::query_scalar("SELECT coalesce(max(number), 0) + 1 FROM tasks WHERE issue_id = $1")
-                .bind(issue_id)
-                .fetch_one(self.conn()?)
-                .await?;
+        let n = sqlx::query_scalar(
+            "SELECT coalesce(max(number), 0) + 1 FROM tasks WHERE issue_id = $1",
+        )
+        .bind(issue_id)
+        .fetch_one(self.conn()?)
+        .await?;
         Ok(n)
     }
 
