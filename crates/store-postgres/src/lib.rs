@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use tokio::runtime::RuntimeFlavor;
 
 use lazypm_store::{Result, Store, StoreError, Tx};
 
@@ -233,11 +234,12 @@ impl Store for PgStore {
 /// A PostgreSQL transaction on a pooled connection.
 ///
 /// Dropped without `commit` (the service drops its read transactions, and
-/// write transactions that fail), the connection is closed rather than
-/// handed back: the server then ends the transaction and frees its locks at
-/// once, without waiting for the async runtime to run a `ROLLBACK` (it may
-/// never get the chance, for instance when the program blocks on the way
-/// out). The pool opens a new connection in its place.
+/// write transactions that fail), it is rolled back by a task on the runtime
+/// before the connection goes back to the pool. On a current-thread runtime
+/// that task might never run (the thread may block on the way out, say
+/// while something waits for this transaction's locks), so there the
+/// connection is closed instead: the server ends the transaction and frees
+/// its locks at once, and the pool opens a new connection when it needs one.
 pub struct PgTx {
     conn: Option<PoolConnection<Postgres>>,
 }
@@ -258,8 +260,20 @@ impl PgTx {
 
 impl Drop for PgTx {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn.detach());
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) if rt.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                // Never back to the pool inside a transaction: when the
+                // rollback fails (or never runs) the connection is closed.
+                rt.spawn(async move {
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                });
+            }
+            _ => drop(conn.detach()),
         }
     }
 }
