@@ -14,17 +14,16 @@ mod search;
 mod sprints;
 mod stats;
 mod tasks;
+mod tx;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::Postgres;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
-use tokio::runtime::RuntimeFlavor;
 
 use lazypm_store::{Result, Store, StoreError, Tx};
+pub use tx::PgTx;
 
 /// How long an operation waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -179,12 +178,23 @@ async fn prepare(pool: &PgPool, schema: Option<&str>) -> std::result::Result<(),
 async fn migrate(conn: &mut PgConnection, schema: Option<&str>) -> std::result::Result<(), String> {
     if let Some(schema) = schema {
         let name = quoted(schema);
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE SCHEMA IF NOT EXISTS {name}"
-        )))
-        .execute(&mut *conn)
+        // Asked first, so a role that may use the schema but not create
+        // schemas in the database can open an existing one.
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
+        )
+        .bind(schema)
+        .fetch_one(&mut *conn)
         .await
-        .map_err(|e| format!("cannot create schema {schema}: {e}"))?;
+        .map_err(|e| e.to_string())?;
+        if !exists {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {name}"
+            )))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| format!("cannot create schema {schema}: {e}"))?;
+        }
         sqlx::query(sqlx::AssertSqlSafe(format!("SET search_path TO {name}")))
             .execute(&mut *conn)
             .await
@@ -203,19 +213,11 @@ async fn migrate(conn: &mut PgConnection, schema: Option<&str>) -> std::result::
 #[async_trait]
 impl Store for PgStore {
     async fn begin_write(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(
-            PgTx::begin(&self.pool, "BEGIN ISOLATION LEVEL SERIALIZABLE").await?,
-        ))
+        Ok(Box::new(PgTx::begin(&self.pool, false).await?))
     }
 
     async fn begin_read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(
-            PgTx::begin(
-                &self.pool,
-                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-            )
-            .await?,
-        ))
+        Ok(Box::new(PgTx::begin(&self.pool, true).await?))
     }
 
     fn backend(&self) -> &'static str {
@@ -228,66 +230,6 @@ impl Store for PgStore {
 
     async fn close(&self) {
         self.pool.close().await;
-    }
-}
-
-/// A PostgreSQL transaction on a pooled connection.
-///
-/// Dropped without `commit` (the service drops its read transactions, and
-/// write transactions that fail), it is rolled back by a task on the runtime
-/// before the connection goes back to the pool. On a current-thread runtime
-/// that task might never run (the thread may block on the way out, say
-/// while something waits for this transaction's locks), so there the
-/// connection is closed instead: the server ends the transaction and frees
-/// its locks at once, and the pool opens a new connection when it needs one.
-pub struct PgTx {
-    conn: Option<PoolConnection<Postgres>>,
-}
-
-impl PgTx {
-    async fn begin(pool: &PgPool, begin: &'static str) -> Result<PgTx> {
-        let mut conn = pool.acquire().await?;
-        sqlx::query(begin).execute(&mut *conn).await?;
-        Ok(PgTx { conn: Some(conn) })
-    }
-
-    fn conn(&mut self) -> Result<&mut PgConnection> {
-        self.conn
-            .as_deref_mut()
-            .ok_or_else(|| StoreError::Database("the transaction has ended".into()))
-    }
-}
-
-impl Drop for PgTx {
-    fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) if rt.runtime_flavor() == RuntimeFlavor::MultiThread => {
-                // Never back to the pool inside a transaction: when the
-                // rollback fails (or never runs) the connection is closed.
-                rt.spawn(async move {
-                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                });
-            }
-            _ => drop(conn.detach()),
-        }
-    }
-}
-
-#[async_trait]
-impl Tx for PgTx {
-    async fn commit(mut self: Box<Self>) -> Result<()> {
-        let Some(mut conn) = self.conn.take() else {
-            return Ok(());
-        };
-        // A failed COMMIT (a serialization failure, say) has ended the
-        // transaction on the server; the connection goes back to the pool.
-        sqlx::query("COMMIT").execute(&mut *conn).await?;
-        Ok(())
     }
 }
 
