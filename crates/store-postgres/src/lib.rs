@@ -20,6 +20,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use lazypm_store::{Result, Store, StoreError, Tx};
@@ -27,6 +28,9 @@ pub use tx::PgTx;
 
 /// How long an operation waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long opening waits for the server's first answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The most connections one store keeps open.
 const MAX_CONNECTIONS: u32 = 16;
@@ -62,17 +66,20 @@ impl PgStore {
         if let Some(schema) = &target.schema {
             options = options.options([("search_path", quoted(schema))]);
         }
+        // One connection first, so an unreachable server or a refused login
+        // is reported at once (a pool would retry until its timeout).
+        let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| open_err(format!("no answer within {CONNECT_TIMEOUT:?}")))?
+            .map_err(|e| open_err(e.to_string()))?;
+        let prepared = prepare(&mut conn, target.schema.as_deref()).await;
+        conn.close().await.ok();
+        prepared.map_err(open_err)?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(|e| open_err(e.to_string()))?;
-        if let Err(e) = prepare(&pool, target.schema.as_deref()).await {
-            pool.close().await;
-            return Err(open_err(e));
-        }
+            .connect_lazy_with(options);
         Ok(Self { pool })
     }
 }
@@ -155,23 +162,20 @@ fn quoted(name: &str) -> String {
 }
 
 /// Creates the schema when missing and migrates it, one opener at a time.
-async fn prepare(pool: &PgPool, schema: Option<&str>) -> std::result::Result<(), String> {
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+async fn prepare(conn: &mut PgConnection, schema: Option<&str>) -> std::result::Result<(), String> {
     let key = format!("{MIGRATION_LOCK} {}", schema.unwrap_or(""));
     sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
         .bind(&key)
         .execute(&mut *conn)
         .await
         .map_err(|e| e.to_string())?;
-    let result = migrate(&mut conn, schema).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+    let result = migrate(conn, schema).await;
+    // Closing the connection (the caller's next step) frees the lock too.
+    sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
         .bind(&key)
         .execute(&mut *conn)
-        .await;
-    if unlocked.is_err() {
-        // A connection still holding the lock must not go back to the pool.
-        conn.close().await.ok();
-    }
+        .await
+        .ok();
     result
 }
 
