@@ -129,16 +129,42 @@ async fn snippets(
         return Ok(HashMap::new());
     }
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT i.id, ts_headline('{CONFIG}', {DOCUMENT}, q, '{HEADLINE}') AS snippet \
-         FROM issues i CROSS JOIN websearch_to_tsquery('{CONFIG}', $1) q WHERE i.id = ANY($2)"
+        "SELECT d.id, ts_headline('{CONFIG}', d.doc, q, '{HEADLINE}') AS snippet, d.doc \
+         FROM (SELECT i.id, {DOCUMENT} AS doc FROM issues i WHERE i.id = ANY($2)) d \
+         CROSS JOIN websearch_to_tsquery('{CONFIG}', $1) q"
     )))
     .bind(query)
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("snippet")?)))
+        .map(|r| {
+            let snippet: String = r.try_get("snippet")?;
+            let doc: String = r.try_get("doc")?;
+            Ok((r.try_get("id")?, ellipsize(snippet, &doc)))
+        })
         .collect()
+}
+
+/// Marks where a snippet cuts its document with `…`, as SQLite's snippets do.
+fn ellipsize(snippet: String, doc: &str) -> String {
+    let plain: String = snippet
+        .chars()
+        .filter(|c| !matches!(c, '«' | '»'))
+        .collect();
+    let (plain, doc) = (plain.trim(), doc.trim());
+    if plain.is_empty() {
+        return snippet;
+    }
+    let mut out = String::with_capacity(snippet.len() + 6);
+    if !doc.starts_with(plain) {
+        out.push('…');
+    }
+    out.push_str(snippet.trim());
+    if !doc.ends_with(plain) {
+        out.push('…');
+    }
+    out
 }
 
 /// Rounds to `digits` significant digits, as the SQLite backend does.
@@ -153,6 +179,20 @@ fn significant(x: f64, digits: i32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_cuts() {
+        let doc = "Login page\nthe login link is broken\n\n";
+        assert_eq!(ellipsize("«Login» page".into(), doc), "«Login» page…");
+        assert_eq!(
+            ellipsize("the «login» link".into(), doc),
+            "…the «login» link…"
+        );
+        assert_eq!(
+            ellipsize("«Login» page\nthe «login» link is broken".into(), doc),
+            "«Login» page\nthe «login» link is broken"
+        );
+    }
 
     #[test]
     fn quotes_every_term() {
