@@ -348,7 +348,7 @@ impl Issues for PgTx {
         }
         b.push(" ORDER BY i.priority COLLATE \"C\", i.id LIMIT ")
             .push_bind(q.limit)
-            .push(") c");
+            .push(") c ORDER BY c.priority COLLATE \"C\", c.id");
         let rows = b.build().fetch_all(self.conn()?).await?;
         rows.iter()
             .map(|r| {

@@ -121,8 +121,9 @@ impl Projects for PgTx {
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         let keys = sqlx::query_scalar(
-            "UPDATE issues SET module = $1, version = version + 1, updated_at = $2 \
-             WHERE project_id = $3 AND module = $4 RETURNING key",
+            "WITH moved AS (UPDATE issues SET module = $1, version = version + 1, updated_at = $2 \
+             WHERE project_id = $3 AND module = $4 RETURNING id, key) \
+             SELECT key FROM moved ORDER BY id",
         )
         .bind(to)
         .bind(at)
