@@ -5,14 +5,12 @@ use std::sync::Arc;
 
 use lazypm_store::{Location, Store, StoreError};
 
-/// Opens the store named by `url` (`sqlite://path`, `sqlite:path` or a plain
-/// path), creating and migrating it as needed. Anything else is refused,
-/// naming the accepted forms.
+/// Opens the store named by `url` (`sqlite://path`, `sqlite:path`, a plain
+/// path, or `postgres://USER@HOST:PORT/DB[?schema=NAME]`), creating and
+/// migrating it as needed. Anything else is refused, naming the accepted forms.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     match Location::parse(url)? {
-        Location::Postgres(_) => Err(StoreError::Unsupported(
-            "PostgreSQL support arrives in a later release; use a sqlite:// URL or leave the database URL unset for the embedded store".into(),
-        )),
+        Location::Postgres(url) => Ok(Arc::new(lazypm_store_postgres::PgStore::open(&url).await?)),
         Location::Sqlite { path, read_only } => Ok(Arc::new(
             lazypm_store_sqlite::SqliteStore::open(&path, read_only).await?,
         )),

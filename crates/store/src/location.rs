@@ -6,7 +6,8 @@ use crate::{Result, StoreError};
 
 /// The accepted forms, quoted in every refusal.
 const ACCEPTED: &str = "accepted: sqlite://PATH, sqlite:PATH or a plain file path, \
-with ?mode=ro to open read-only (PostgreSQL's postgres:// arrives in a later release)";
+with ?mode=ro to open read-only, or postgres://USER@HOST:PORT/DB[?schema=NAME] for a \
+PostgreSQL server";
 
 /// Where a store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,17 +125,23 @@ mod tests {
             Location::parse("sqlite:///a.db?mode=ro").unwrap(),
             at("/a.db", true)
         );
-        assert!(matches!(
+        assert_eq!(
             Location::parse("postgres://u@h/db").unwrap(),
-            Location::Postgres(_)
-        ));
+            Location::Postgres("postgres://u@h/db".into())
+        );
+        assert_eq!(
+            Location::parse(" postgresql://u@h:5433/db?schema=team_1 ").unwrap(),
+            Location::Postgres("postgresql://u@h:5433/db?schema=team_1".into())
+        );
     }
 
     #[test]
     fn refuses_what_cannot_keep_data() {
         let m = refused("mysql://x/y");
         assert!(
-            m.contains("unknown scheme 'mysql'") && m.contains("sqlite://PATH"),
+            m.contains("unknown scheme 'mysql'")
+                && m.contains("sqlite://PATH")
+                && m.contains("postgres://USER@HOST:PORT/DB[?schema=NAME]"),
             "{m}"
         );
         assert!(refused("sqlite::memory:").contains("in-memory"));

@@ -1,0 +1,150 @@
+//! The audit trail's table.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lazypm_domain::Event;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+
+use super::PgTx;
+use super::rows::json;
+use lazypm_store::{Events, Result};
+
+/// The advisory lock every event writer takes first, so sequence numbers
+/// commit in the order they were handed out: a reader paging with
+/// `events_after(seq)` never sees a lower number commit after a higher one.
+const EVENT_LOCK: i64 = 0x6c61_7a79_706d_0001;
+
+/// The channel told of every new event (its sequence number), on commit.
+const CHANNEL: &str = "lazypm_events";
+
+fn numbered(r: &PgRow) -> Result<(i64, Event)> {
+    Ok((r.try_get("seq")?, event(r)?))
+}
+
+fn event(r: &PgRow) -> Result<Event> {
+    Ok(Event {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        event_type: super::parse_enum(&r.try_get::<String, _>("type")?)?,
+        project: r.try_get("project")?,
+        entity: r.try_get("entity")?,
+        changes: json(r, "changes")?,
+    })
+}
+
+#[async_trait]
+impl Events for PgTx {
+    async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(EVENT_LOCK)
+            .execute(self.conn()?)
+            .await?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+        )
+        .bind(&e.id)
+        .bind(e.at)
+        .bind(&e.actor)
+        .bind(e.event_type.as_str())
+        .bind(&e.project)
+        .bind(&e.entity)
+        .bind(issue_key)
+        .bind(Json(&e.changes))
+        .fetch_one(self.conn()?)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(seq.to_string())
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
+    }
+
+    async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>> {
+        let numbered = self.issue_events_after(issue_key, 0, limit).await?;
+        Ok(numbered.into_iter().map(|(_, e)| e).collect())
+    }
+
+    async fn issue_events_after(
+        &mut self,
+        issue_key: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Event)>> {
+        let rows = sqlx::query(
+            "SELECT * FROM events WHERE issue_key = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(issue_key)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.conn()?)
+        .await?;
+        rows.iter().map(numbered).collect()
+    }
+
+    async fn recent_events(
+        &mut self,
+        project: &str,
+        since: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT * FROM events WHERE project = $1 \
+             AND ($2::timestamptz IS NULL OR at >= $2) ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(project)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.conn()?)
+        .await?;
+        rows.iter().map(event).collect()
+    }
+
+    async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, Event)>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.conn()?)
+            .await?;
+        rows.iter().map(numbered).collect()
+    }
+
+    async fn last_event_seq(&mut self) -> Result<i64> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events")
+            .fetch_one(self.conn()?)
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    async fn count_events_after(&mut self, after: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM events WHERE seq > $1")
+                .bind(after)
+                .fetch_one(self.conn()?)
+                .await?,
+        )
+    }
+
+    async fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.conn()?)
+            .await?)
+    }
+
+    async fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(self.conn()?)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! The PostgreSQL backend: serializable write transactions, repeatable-read
+//! read-only snapshots, and everything in the schema the URL names.
+
+mod activity;
+mod detail;
+mod events;
+mod facts;
+mod flow_facts;
+mod issues;
+mod links;
+mod projects;
+mod rows;
+mod search;
+mod sprints;
+mod stats;
+mod tasks;
+mod tx;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+
+use lazypm_store::{Result, Store, StoreError, Tx};
+pub use tx::PgTx;
+
+/// How long an operation waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long opening waits for the server's first answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The most connections one store keeps open.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// The advisory lock that runs one store's migrations at a time (per schema).
+const MIGRATION_LOCK: &str = "lazypm migrations";
+
+/// A PostgreSQL database (one schema of it).
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// What a `postgres://` URL names: the connection options for sqlx and
+/// lazypm's own `schema` parameter.
+struct Target {
+    options: PgConnectOptions,
+    schema: Option<String>,
+    /// `postgres://USER@HOST:PORT/DB`, for messages (never the password).
+    server: String,
+}
+
+impl PgStore {
+    /// Connects to the server `url` names (`postgres://USER@HOST:PORT/DB`,
+    /// with an optional `?schema=NAME`), creates the schema when it is
+    /// missing and migrates it.
+    pub async fn open(url: &str) -> Result<Self> {
+        let target = parse_url(url)?;
+        let open_err = |message: String| StoreError::Open {
+            path: target.server.clone(),
+            message,
+        };
+        let mut options = target.options.clone();
+        if let Some(schema) = &target.schema {
+            options = options.options([("search_path", quoted(schema))]);
+        }
+        // One connection first, so an unreachable server or a refused login
+        // is reported at once (a pool would retry until its timeout).
+        let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| open_err(format!("no answer within {CONNECT_TIMEOUT:?}")))?
+            .map_err(|e| open_err(e.to_string()))?;
+        let prepared = prepare(&mut conn, target.schema.as_deref()).await;
+        conn.close().await.ok();
+        prepared.map_err(open_err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options);
+        Ok(Self { pool })
+    }
+}
+
+/// Splits lazypm's `schema` parameter off the URL and hands the rest to sqlx.
+fn parse_url(url: &str) -> Result<Target> {
+    let bad = |why: &str| {
+        StoreError::BadUrl(format!(
+            "database URL '{}': {why}; accepted: postgres://USER@HOST:PORT/DB[?schema=NAME]",
+            redact(url)
+        ))
+    };
+    let url = url.trim();
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut schema = None;
+    let mut rest = Vec::new();
+    for pair in query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("schema", name)) => {
+                let valid = !name.is_empty()
+                    && name.len() <= 63
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(bad(
+                        "the schema name must be 1 to 63 letters, digits or underscores",
+                    ));
+                }
+                schema = Some(name.to_string());
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let sqlx_url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    let options = PgConnectOptions::from_str(&sqlx_url).map_err(|e| bad(&e.to_string()))?;
+    let server = format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("")
+    );
+    Ok(Target {
+        options,
+        schema,
+        server,
+    })
+}
+
+/// The URL with any password replaced, for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{scheme}://{name}:***@{host}{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// An SQL identifier in double quotes (the name is letters, digits and
+/// underscores, checked by `parse_url`).
+fn quoted(name: &str) -> String {
+    format!("\"{name}\"")
+}
+
+/// Creates the schema when missing and migrates it, one opener at a time.
+async fn prepare(conn: &mut PgConnection, schema: Option<&str>) -> std::result::Result<(), String> {
+    let key = format!("{MIGRATION_LOCK} {}", schema.unwrap_or(""));
+    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind(&key)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = migrate(conn, schema).await;
+    // Closing the connection (the caller's next step) frees the lock too.
+    sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+        .bind(&key)
+        .execute(&mut *conn)
+        .await
+        .ok();
+    result
+}
+
+async fn migrate(conn: &mut PgConnection, schema: Option<&str>) -> std::result::Result<(), String> {
+    if let Some(schema) = schema {
+        let name = quoted(schema);
+        // Asked first, so a role that may use the schema but not create
+        // schemas in the database can open an existing one.
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
+        )
+        .bind(schema)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        if !exists {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {name}"
+            )))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| format!("cannot create schema {schema}: {e}"))?;
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("SET search_path TO {name}")))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut migrator = sqlx::migrate!("./migrations");
+    // The lock taken above is per schema; sqlx's own is per database and
+    // would make every schema's opening wait for every other's.
+    migrator.set_locking(false);
+    migrator
+        .run_direct(None, conn, false)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn begin_write(&self) -> Result<Box<dyn Tx>> {
+        Ok(Box::new(PgTx::begin(&self.pool, false).await?))
+    }
+
+    async fn begin_read(&self) -> Result<Box<dyn Tx>> {
+        Ok(Box::new(PgTx::begin(&self.pool, true).await?))
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn is_read_only(&self) -> bool {
+        false
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Parses a stored vocabulary value.
+pub(crate) fn parse_enum<T: FromStr>(text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown value '{text}'")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_the_schema_off_the_url() {
+        let t = parse_url("postgres://me:secret@db.example:5433/pm?schema=t_1&sslmode=disable")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.schema.as_deref(), Some("t_1"));
+        assert_eq!(t.server, "postgres://me@db.example:5433/pm");
+        let t = parse_url("postgres://me@h/pm").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.schema, None);
+        for bad in [
+            "postgres://me@h/pm?schema=a;b",
+            "postgres://me@h/pm?schema=",
+        ] {
+            match parse_url(bad) {
+                Err(StoreError::BadUrl(m)) => assert!(m.contains("schema name"), "{m}"),
+                _ => panic!("{bad} was accepted"),
+            }
+        }
+        match parse_url("postgres://me:secret@h/pm?schema=x-y") {
+            Err(e) => assert!(!e.to_string().contains("secret"), "{e}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+}

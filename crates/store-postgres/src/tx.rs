@@ -1,0 +1,80 @@
+//! Transactions on pooled connections, and what becomes of one dropped
+//! without `commit` (the service drops its read transactions, and write
+//! transactions that fail).
+//!
+//! Such a transaction must end on the server before its connection is used
+//! again, and soon: until then it holds its locks, and a `DROP SCHEMA` or a
+//! migration waits. On a multi-threaded runtime a task rolls it back and
+//! returns the connection to the pool. On a current-thread runtime such a
+//! task might never run (the thread may block on the way out, waiting for
+//! those very locks), so there the connection is closed instead: the server
+//! ends the transaction at once, and the pool opens a new connection when it
+//! needs one. (Keeping it aside until the store is dropped is not enough:
+//! the store may outlive the wait.)
+
+use async_trait::async_trait;
+use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgPool};
+use tokio::runtime::{Handle, RuntimeFlavor};
+
+use lazypm_store::{Result, StoreError, Tx};
+
+/// A PostgreSQL transaction on a pooled connection.
+pub struct PgTx {
+    conn: Option<PoolConnection<Postgres>>,
+}
+
+impl PgTx {
+    /// A write transaction (`SERIALIZABLE`) or a read-only snapshot
+    /// (`REPEATABLE READ READ ONLY`).
+    pub(crate) async fn begin(pool: &PgPool, read_only: bool) -> Result<PgTx> {
+        let mut conn = pool.acquire().await?;
+        let begin = if read_only {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        } else {
+            "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        };
+        sqlx::query(begin).execute(&mut *conn).await?;
+        Ok(PgTx { conn: Some(conn) })
+    }
+
+    pub(crate) fn conn(&mut self) -> Result<&mut PgConnection> {
+        self.conn
+            .as_deref_mut()
+            .ok_or_else(|| StoreError::Database("the transaction has ended".into()))
+    }
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match Handle::try_current() {
+            Ok(rt) if rt.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                // Never back to the pool inside a transaction: when the
+                // rollback fails (or never runs) the connection is closed.
+                rt.spawn(async move {
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                });
+            }
+            _ => drop(conn.detach()),
+        }
+    }
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        let Some(mut conn) = self.conn.take() else {
+            return Ok(());
+        };
+        // A failed COMMIT (a serialization failure, say) has ended the
+        // transaction on the server; the connection goes back to the pool.
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        Ok(())
+    }
+}

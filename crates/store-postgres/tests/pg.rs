@@ -1,0 +1,115 @@
+//! What only the PostgreSQL backend has to get right: open errors that name
+//! the server but never the password, and events whose sequence numbers
+//! commit in order. The server tests run when `LAZYPM_TEST_DATABASE` names a
+//! PostgreSQL server (each in a schema of its own, dropped afterwards).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use chrono::Utc;
+use lazypm_domain::{Event, EventType};
+use lazypm_store::{Store, StoreError};
+use lazypm_store_postgres::PgStore;
+use lazypm_testkit::TestStore;
+
+fn event(n: usize) -> Event {
+    Event {
+        id: format!("e-{n}"),
+        at: Utc::now(),
+        actor: "tester".into(),
+        event_type: EventType::IssueUpdated,
+        project: Some("PM".into()),
+        entity: "PM-1".into(),
+        changes: serde_json::json!({ "n": n }),
+    }
+}
+
+/// A fresh schema on the test server, or none when no server is configured.
+async fn store() -> Option<(TestStore, PgStore)> {
+    let dir = std::env::temp_dir();
+    let test = TestStore::new(&dir);
+    if !test.is_postgres() {
+        eprintln!("LAZYPM_TEST_DATABASE names no PostgreSQL server: nothing to check");
+        return None;
+    }
+    let store = PgStore::open(&test.url).await.unwrap();
+    Some((test, store))
+}
+
+#[tokio::test]
+async fn open_errors_name_the_server_but_never_the_password() {
+    // Nothing listens on port 1.
+    let e = PgStore::open("postgres://alice:hunter2@127.0.0.1:1/pm?schema=s")
+        .await
+        .err()
+        .expect("nothing to connect to");
+    let m = e.to_string();
+    assert!(matches!(e, StoreError::Open { .. }), "{m}");
+    assert!(m.contains("postgres://alice@127.0.0.1:1/pm"), "{m}");
+    assert!(!m.contains("hunter2"), "{m}");
+    let e = PgStore::open("postgres://alice:hunter2@127.0.0.1:1/pm?schema=no;way")
+        .await
+        .err()
+        .expect("a bad schema name");
+    let m = e.to_string();
+    assert!(matches!(e, StoreError::BadUrl(_)), "{m}");
+    assert!(!m.contains("hunter2"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_event_waits_for_an_earlier_one_to_commit() {
+    let Some((_test, store)) = store().await else {
+        return;
+    };
+    let mut first = store.begin_write().await.unwrap();
+    first.insert_event(&event(1), Some("PM-1")).await.unwrap();
+    // A second writer's event would take a higher number; it must not
+    // commit before the first, or a reader paging by number skips one.
+    let store = std::sync::Arc::new(store);
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_write().await.unwrap();
+            tx.insert_event(&event(2), Some("PM-1")).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second event did not wait");
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.count_events_after(0).await.unwrap(), 0);
+    drop(read);
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let mut read = store.begin_read().await.unwrap();
+    let events = read.events_after(0, 10).await.unwrap();
+    let ids: Vec<&str> = events.iter().map(|(_, e)| e.id.as_str()).collect();
+    assert_eq!(ids, vec!["e-1", "e-2"]);
+    assert!(events[0].0 < events[1].0);
+    assert_eq!(read.last_event_seq().await.unwrap(), events[1].0);
+    drop(read);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_sees_one_snapshot() {
+    let Some((_test, store)) = store().await else {
+        return;
+    };
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.count_events_after(0).await.unwrap(), 0);
+    let mut write = store.begin_write().await.unwrap();
+    write.insert_event(&event(1), None).await.unwrap();
+    write.commit().await.unwrap();
+    assert_eq!(
+        read.count_events_after(0).await.unwrap(),
+        0,
+        "a read transaction keeps the snapshot it started with"
+    );
+    drop(read);
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.count_events_after(0).await.unwrap(), 1);
+    drop(read);
+    store.close().await;
+}
