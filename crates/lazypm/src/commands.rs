@@ -226,16 +226,15 @@ pub(crate) fn print<T: Serialize>(
 pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<()> {
     match command {
         Command::Init(a) => {
-            let out = svc
-                .pm_init_project(InitProjectInput {
-                    path: a.path,
-                    key: a.key,
-                    name: a.name,
-                    description: a.description,
-                    require_review: a.require_review.then_some(true),
-                    auto_branch: None,
-                })
-                .await?;
+            let input = InitProjectInput {
+                path: a.path,
+                key: a.key,
+                name: a.name,
+                description: a.description,
+                require_review: a.require_review.then_some(true),
+                auto_branch: None,
+            };
+            let out = lazypm_service::retrying(|| svc.pm_init_project(input.clone())).await?;
             print(json, &out, |o| {
                 let verb = if o.created {
                     "Registered"
@@ -258,28 +257,27 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             })
         }
         Command::Issue(IssueCommand::Create(a)) => {
-            let out = svc
-                .pm_create_issue(CreateIssueInput {
-                    project_id: None,
-                    issue_type: a.issue_type,
-                    title: a.title,
-                    description: a.description,
-                    priority: a.priority,
-                    module: a.module,
-                    acceptance_criteria: Some(a.acceptance),
-                    technical_approach: None,
-                    dependencies: Some(a.depends_on),
-                    estimated_effort: a.estimate,
-                    estimate_hours: None,
-                    story_points: None,
-                    complexity: a.complexity,
-                    owner: a.owner,
-                    stakeholders: None,
-                    risks: None,
-                    labels: Some(a.label),
-                    parent: a.parent,
-                })
-                .await?;
+            let input = CreateIssueInput {
+                project_id: None,
+                issue_type: a.issue_type,
+                title: a.title,
+                description: a.description,
+                priority: a.priority,
+                module: a.module,
+                acceptance_criteria: Some(a.acceptance),
+                technical_approach: None,
+                dependencies: Some(a.depends_on),
+                estimated_effort: a.estimate,
+                estimate_hours: None,
+                story_points: None,
+                complexity: a.complexity,
+                owner: a.owner,
+                stakeholders: None,
+                risks: None,
+                labels: Some(a.label),
+                parent: a.parent,
+            };
+            let out = lazypm_service::retrying(|| svc.pm_create_issue(input.clone())).await?;
             print(json, &out, |o| {
                 show!("Created {}: {}", o.issue.key, o.issue.title)
             })
@@ -314,23 +312,22 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             print(json, &out, render::search_hits)
         }
         Command::Start(a) => {
-            let out = svc
-                .pm_start_work(StartWorkInput {
-                    issue_key: a.key,
-                    validate_dependencies: Some(!a.no_validate),
-                    take_over: Some(a.take_over),
-                    notes: None,
-                    create_branch: if a.branch {
-                        Some(true)
-                    } else if a.no_branch {
-                        Some(false)
-                    } else {
-                        None
-                    },
-                    base_branch: a.base,
-                    uncommitted: a.changes.uncommitted(),
-                })
-                .await?;
+            let input = StartWorkInput {
+                issue_key: a.key,
+                validate_dependencies: Some(!a.no_validate),
+                take_over: Some(a.take_over),
+                notes: None,
+                create_branch: if a.branch {
+                    Some(true)
+                } else if a.no_branch {
+                    Some(false)
+                } else {
+                    None
+                },
+                base_branch: a.base,
+                uncommitted: a.changes.uncommitted(),
+            };
+            let out = lazypm_service::retrying(|| svc.pm_start_work(input.clone())).await?;
             print(json, &out, |o| {
                 match &o.branch {
                     Some(b) => show!("Branch {b}: {}", o.branch_note),
@@ -349,21 +346,20 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             })
         }
         Command::Log(a) => {
-            let out = svc
-                .pm_log_work(LogWorkInput {
-                    issue_key: a.key,
-                    activity: a.activity,
-                    summary: a.summary,
-                    time_spent: Some(a.time),
-                    details: None,
-                    artifacts: (!a.files.is_empty()).then_some(OneOrMany::Many(a.files)),
-                    commits: None,
-                    urls: None,
-                    blockers: None,
-                    decisions: None,
-                    task_key: None,
-                })
-                .await?;
+            let input = LogWorkInput {
+                issue_key: a.key,
+                activity: a.activity,
+                summary: a.summary,
+                time_spent: Some(a.time),
+                details: None,
+                artifacts: (!a.files.is_empty()).then_some(OneOrMany::Many(a.files)),
+                commits: None,
+                urls: None,
+                blockers: None,
+                decisions: None,
+                task_key: None,
+            };
+            let out = lazypm_service::retrying(|| svc.pm_log_work(input.clone())).await?;
             print(json, &out, |o| {
                 show!(
                     "Logged {} of {} on {} (total {})",
@@ -375,28 +371,26 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             })
         }
         Command::Review(a) => {
-            let out = svc
-                .pm_update_status(UpdateStatusInput {
-                    issue_key: a.key,
-                    status: Status::Review,
-                    notes: a.notes,
-                    blocker_reason: None,
-                    validate_dependencies: None,
-                    version: None,
-                })
-                .await?;
+            let input = UpdateStatusInput {
+                issue_key: a.key,
+                status: Status::Review,
+                notes: a.notes,
+                blocker_reason: None,
+                validate_dependencies: None,
+                version: None,
+            };
+            let out = lazypm_service::retrying(|| svc.pm_update_status(input.clone())).await?;
             print(json, &out, |o| show!("{} is now in review", o.issue.key))
         }
         Command::Done(a) => {
-            let out = svc
-                .pm_complete_issue(CompleteIssueInput {
-                    issue_key: a.key,
-                    actual_time: a.actual,
-                    lessons_learned: (!a.lessons.is_empty()).then_some(OneOrMany::Many(a.lessons)),
-                    notes: None,
-                    archive: None,
-                })
-                .await?;
+            let input = CompleteIssueInput {
+                issue_key: a.key,
+                actual_time: a.actual,
+                lessons_learned: (!a.lessons.is_empty()).then_some(OneOrMany::Many(a.lessons)),
+                notes: None,
+                archive: None,
+            };
+            let out = lazypm_service::retrying(|| svc.pm_complete_issue(input.clone())).await?;
             print(json, &out, |o| {
                 if o.completed {
                     show!("Completed {} ({})", o.issue.key, o.transitions.join(", "));
@@ -409,13 +403,12 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
             })
         }
         Command::Next(a) => {
-            let out = svc
-                .pm_suggest_next_work(SuggestNextWorkInput {
-                    claim: Some(a.claim),
-                    limit: a.limit,
-                    ..Default::default()
-                })
-                .await?;
+            let input = SuggestNextWorkInput {
+                claim: Some(a.claim),
+                limit: a.limit,
+                ..Default::default()
+            };
+            let out = lazypm_service::retrying(|| svc.pm_suggest_next_work(input.clone())).await?;
             print(json, &out, render::suggestions)
         }
         Command::Status(_) => {

@@ -146,18 +146,28 @@ impl Service {
     /// operation runs again, up to [`RETRIES`] more times with a short,
     /// growing, jittered pause.
     pub async fn call(&self, tool: &str, args: serde_json::Value) -> Result<serde_json::Value> {
-        let mut attempt = 0;
-        loop {
-            match registry::dispatch(self, tool, args.clone()).await {
-                Err(ServiceError::Store(lazypm_store::StoreError::Retry(why)))
-                    if attempt < RETRIES =>
-                {
-                    attempt += 1;
-                    tracing::debug!(tool, attempt, %why, "retrying after a serialization failure");
-                    tokio::time::sleep(retry_pause(attempt)).await;
-                }
-                other => return other,
+        retrying(|| registry::dispatch(self, tool, args.clone())).await
+    }
+}
+
+/// Runs `op` again while the database asks for a retry (PostgreSQL's
+/// serialization failure or deadlock: nothing was written), up to
+/// [`RETRIES`] more times with a short, growing, jittered pause. For callers
+/// of the typed operations; [`Service::call`] does this itself.
+pub async fn retrying<T, F, Fut>(mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Err(ServiceError::Store(lazypm_store::StoreError::Retry(why))) if attempt < RETRIES => {
+                attempt += 1;
+                tracing::debug!(attempt, %why, "retrying after a serialization failure");
+                tokio::time::sleep(retry_pause(attempt)).await;
             }
+            other => return other,
         }
     }
 }

@@ -9,6 +9,7 @@ use sqlx::types::Json;
 
 use super::PgTx;
 use super::rows::json;
+use lazypm_store::chain::{self, Chained};
 use lazypm_store::{Events, Result};
 
 /// The advisory lock every event writer takes first, so sequence numbers
@@ -16,8 +17,10 @@ use lazypm_store::{Events, Result};
 /// `events_after(seq)` never sees a lower number commit after a higher one.
 const EVENT_LOCK: i64 = 0x6c61_7a79_706d_0001;
 
-/// The channel told of every new event (its sequence number), on commit.
-const CHANNEL: &str = "lazypm_events";
+/// The channel told of every new event, on commit: the payload is the
+/// store's schema, a space and the event's sequence number (one channel for
+/// the whole database; listeners keep their own schema's).
+pub(crate) const CHANNEL: &str = "lazypm_events";
 
 fn numbered(r: &PgRow) -> Result<(i64, Event)> {
     Ok((r.try_get("seq")?, event(r)?))
@@ -37,14 +40,20 @@ fn event(r: &PgRow) -> Result<Event> {
 
 #[async_trait]
 impl Events for PgTx {
-    async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<()> {
+    async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<String> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(EVENT_LOCK)
             .execute(self.conn()?)
             .await?;
+        // Under the lock the newest event is stable: chain to it.
+        let prev: Option<Option<String>> =
+            sqlx::query_scalar("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.conn()?)
+                .await?;
+        let hash = chain::link(prev.flatten().as_deref(), e);
         let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+            "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
         )
         .bind(&e.id)
         .bind(e.at)
@@ -54,14 +63,32 @@ impl Events for PgTx {
         .bind(&e.entity)
         .bind(issue_key)
         .bind(Json(&e.changes))
+        .bind(&hash)
         .fetch_one(self.conn()?)
         .await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
+        sqlx::query("SELECT pg_notify($1, current_schema() || ' ' || $2)")
             .bind(CHANNEL)
             .bind(seq.to_string())
             .execute(self.conn()?)
             .await?;
-        Ok(())
+        Ok(hash)
+    }
+
+    async fn chain_after(&mut self, after: i64, limit: i64) -> Result<Vec<Chained>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.conn()?)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Chained {
+                    seq: r.try_get("seq")?,
+                    event: event(r)?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
     }
 
     async fn issue_events(&mut self, issue_key: &str, limit: i64) -> Result<Vec<Event>> {

@@ -1,5 +1,7 @@
-//! The PostgreSQL backend: serializable write transactions, repeatable-read
-//! read-only snapshots, and everything in the schema the URL names.
+//! The PostgreSQL backend: write transactions that run one at a time under
+//! the store's write lock (see `PgTx::begin`), repeatable-read read-only
+//! snapshots that run beside them, LISTEN/NOTIFY for live views, and
+//! everything in the schema the URL names.
 
 mod activity;
 mod detail;
@@ -13,10 +15,12 @@ mod rows;
 mod search;
 mod sprints;
 mod stats;
+mod tables;
 mod tasks;
 mod tx;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -41,6 +45,12 @@ const MIGRATION_LOCK: &str = "lazypm migrations";
 /// A PostgreSQL database (one schema of it).
 pub struct PgStore {
     pool: PgPool,
+    /// The schema this store lives in (`current_schema()`): its events'
+    /// notifications start with it.
+    schema: String,
+    /// Woken on every change any process commits; the listener starts on
+    /// the first [`Store::change_signal`].
+    signal: std::sync::OnceLock<Option<Arc<tokio::sync::Notify>>>,
 }
 
 /// What a `postgres://` URL names: the connection options for sqlx and
@@ -73,14 +83,25 @@ impl PgStore {
             .map_err(|_| open_err(format!("no answer within {CONNECT_TIMEOUT:?}")))?
             .map_err(|e| open_err(e.to_string()))?;
         let prepared = prepare(&mut conn, target.schema.as_deref()).await;
+        let schema: std::result::Result<String, String> = match prepared {
+            Ok(()) => sqlx::query_scalar("SELECT current_schema()")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
         conn.close().await.ok();
-        prepared.map_err(open_err)?;
+        let schema = schema.map_err(open_err)?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            schema,
+            signal: std::sync::OnceLock::new(),
+        })
     }
 }
 
@@ -217,11 +238,12 @@ async fn migrate(conn: &mut PgConnection, schema: Option<&str>) -> std::result::
 #[async_trait]
 impl Store for PgStore {
     async fn begin_write(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(PgTx::begin(&self.pool, false).await?))
+        let lock = format!("lazypm writer {}", self.schema);
+        Ok(Box::new(PgTx::begin(&self.pool, Some(&lock)).await?))
     }
 
     async fn begin_read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(PgTx::begin(&self.pool, true).await?))
+        Ok(Box::new(PgTx::begin(&self.pool, None).await?))
     }
 
     fn backend(&self) -> &'static str {
@@ -234,6 +256,64 @@ impl Store for PgStore {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
+        self.signal
+            .get_or_init(|| {
+                let rt = tokio::runtime::Handle::try_current().ok()?;
+                let notify = Arc::new(tokio::sync::Notify::new());
+                rt.spawn(listen(
+                    self.pool.clone(),
+                    format!("{} ", self.schema),
+                    Arc::downgrade(&notify),
+                ));
+                Some(notify)
+            })
+            .clone()
+    }
+}
+
+/// LISTENs for this schema's events and wakes `notify` on each, until the
+/// store is gone. A lost connection is made again after a pause.
+async fn listen(pool: PgPool, prefix: String, notify: std::sync::Weak<tokio::sync::Notify>) {
+    loop {
+        if notify.strong_count() == 0 || pool.is_closed() {
+            return;
+        }
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for changes; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(events::CHANNEL).await {
+            tracing::warn!(error = %e, "cannot listen for changes; retrying");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            continue;
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => {
+                    if !n.payload().starts_with(&prefix) {
+                        continue;
+                    }
+                    match notify.upgrade() {
+                        Some(wake) => wake.notify_waiters(),
+                        None => return,
+                    }
+                }
+                // The connection was lost: LISTEN again on a new one.
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the change listener failed; listening again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    break;
+                }
+            }
+        }
     }
 }
 

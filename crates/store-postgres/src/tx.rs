@@ -26,16 +26,33 @@ pub struct PgTx {
 }
 
 impl PgTx {
-    /// A write transaction (`SERIALIZABLE`) or a read-only snapshot
-    /// (`REPEATABLE READ READ ONLY`).
-    pub(crate) async fn begin(pool: &PgPool, read_only: bool) -> Result<PgTx> {
+    /// A read-only snapshot (`REPEATABLE READ READ ONLY`), or a write
+    /// transaction: `READ COMMITTED` holding the store's write lock (a
+    /// transaction-scoped advisory lock on `write_lock`), so lazypm's writers
+    /// run one at a time, each seeing everything committed before it: as
+    /// serializable as SQLite's writers, with no conflicts to retry. (A
+    /// serializable snapshot would be taken before the lock is granted, and
+    /// then be stale.)
+    pub(crate) async fn begin(pool: &PgPool, write_lock: Option<&str>) -> Result<PgTx> {
         let mut conn = pool.acquire().await?;
-        let begin = if read_only {
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-        } else {
-            "BEGIN ISOLATION LEVEL SERIALIZABLE"
-        };
-        sqlx::query(begin).execute(&mut *conn).await?;
+        match write_lock {
+            None => {
+                sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Some(key) => {
+                sqlx::query("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .execute(&mut *conn)
+                    .await?;
+                let mut tx = PgTx { conn: Some(conn) };
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(key)
+                    .execute(tx.conn()?)
+                    .await?;
+                return Ok(tx);
+            }
+        }
         Ok(PgTx { conn: Some(conn) })
     }
 

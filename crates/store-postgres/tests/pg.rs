@@ -113,3 +113,39 @@ async fn a_read_sees_one_snapshot() {
     drop(read);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_committed_anywhere_wakes_the_listeners_of_that_schema_only() {
+    let Some((test, watcher)) = store().await else {
+        return;
+    };
+    let Some((_other_test, elsewhere)) = store().await else {
+        return;
+    };
+    let signal = watcher.change_signal().expect("PostgreSQL can tell");
+    // Another connection pool on the same schema: another process, as the server sees it.
+    let writer = PgStore::open(&test.url).await.unwrap();
+    // Let the listener start listening.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A change in another schema does not wake it…
+    let mut tx = elsewhere.begin_write().await.unwrap();
+    tx.insert_event(&event(1), None).await.unwrap();
+    tx.commit().await.unwrap();
+    let woken = tokio::time::timeout(Duration::from_millis(400), signal.notified()).await;
+    assert!(woken.is_err(), "woken by another schema's change");
+
+    // …a change in its own does, at once.
+    let waiting = signal.notified();
+    let mut tx = writer.begin_write().await.unwrap();
+    tx.insert_event(&event(2), None).await.unwrap();
+    let committed = std::time::Instant::now();
+    tx.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("the listener was not woken by the commit");
+    assert!(committed.elapsed() < Duration::from_secs(1));
+    writer.close().await;
+    watcher.close().await;
+    elsewhere.close().await;
+}

@@ -37,12 +37,17 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// A write transaction is **serializable**: whatever it reads and then
 /// writes, the result is as if it had run alone, so a rule checked by
 /// reading (a blocks link that would close a cycle, the next task number,
-/// a project's metadata) still holds when the write lands. SQLite gets
-/// there by taking the write lock up front (`BEGIN IMMEDIATE`), so writers
-/// queue; PostgreSQL by `SERIALIZABLE` isolation, where a conflicting
-/// transaction fails with [`StoreError::Retry`] and nothing of it is kept.
-/// Callers run the whole operation again on `Retry` (the service does, a
-/// bounded number of times). Rules that are uniqueness rules are also
+/// a project's metadata) still holds when the write lands. Both backends
+/// get there the same way: lazypm's writers take the store's write lock
+/// first and run one at a time, each seeing everything committed before it
+/// (SQLite: a lock file, then `BEGIN IMMEDIATE`; PostgreSQL: a
+/// transaction-scoped advisory lock per schema, at `READ COMMITTED`).
+/// Readers never wait for writers. Should the database still refuse a
+/// transaction for a conflict (a serialization failure or deadlock, say
+/// with another program writing the same tables), it fails with
+/// [`StoreError::Retry`], nothing of it is kept, and callers run the whole
+/// operation again (the service does, a bounded number of times). Rules
+/// that are uniqueness rules are also
 /// unique constraints (keys, a project's path, a link), which fail with
 /// [`StoreError::Duplicate`]. Audit events commit in sequence order, so a
 /// reader paging with [`Events::events_after`] never skips one.

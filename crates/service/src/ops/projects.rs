@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::{Result, Service, ServiceError, detect};
 
 /// Register the project in a directory, detecting its git root, remote, default branch and submodules.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitProjectInput {
     /// Directory of the project; defaults to the git root of the working directory.

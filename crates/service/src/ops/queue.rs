@@ -60,7 +60,7 @@ pub struct MyQueueOutput {
     pub items: Vec<QueueItem>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestNextWorkInput {
     pub project_id: Option<String>,

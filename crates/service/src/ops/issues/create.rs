@@ -19,7 +19,7 @@ use crate::ops::links::record_link;
 use crate::ops::{Scope, load_issue};
 use crate::{Result, Service, ServiceError};
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIssueInput {
     pub project_id: Option<String>,

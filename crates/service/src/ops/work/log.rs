@@ -13,7 +13,7 @@ use crate::ops::issues::{OneOrMany, TEXT_MAX, opt_text};
 use crate::ops::load_issue;
 use crate::{Result, Service, ServiceError};
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogWorkInput {
     pub issue_key: String,

@@ -15,7 +15,7 @@ use crate::ops::issues::{IssueSummary, TEXT_MAX, opt_text};
 use crate::ops::load_issue;
 use crate::{Result, Service, ServiceError};
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartWorkInput {
     pub issue_key: String,

@@ -12,7 +12,7 @@ use crate::ops::issues::{IssueOutput, OneOrMany, TEXT_MAX, opt_text};
 use crate::ops::{check_version, load_issue};
 use crate::{Result, Service, ServiceError};
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStatusInput {
     pub issue_key: String,
@@ -28,7 +28,7 @@ pub struct UpdateStatusInput {
     pub validate_dependencies: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteIssueInput {
     pub issue_key: String,
