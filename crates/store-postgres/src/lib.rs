@@ -76,6 +76,9 @@ impl PgStore {
         if let Some(schema) = &target.schema {
             options = options.options([("search_path", quoted(schema))]);
         }
+        // So a DBA (or a test's teardown) can tell lazypm's sessions, and
+        // which store they serve, in pg_stat_activity.
+        options = options.application_name(&application_name(target.schema.as_deref()));
         // One connection first, so an unreachable server or a refused login
         // is reported at once (a pool would retry until its timeout).
         let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
@@ -102,6 +105,15 @@ impl PgStore {
             schema,
             signal: std::sync::OnceLock::new(),
         })
+    }
+}
+
+/// The `application_name` of every session of a store: `lazypm SCHEMA`
+/// (`lazypm` alone without a `schema` parameter).
+pub fn application_name(schema: Option<&str>) -> String {
+    match schema {
+        Some(s) => format!("lazypm {s}"),
+        None => "lazypm".into(),
     }
 }
 

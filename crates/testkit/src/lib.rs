@@ -144,6 +144,21 @@ impl Drop for TestStore {
             rt.block_on(async move {
                 use sqlx::Connection as _;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                    // The test's own sessions may still be inside a
+                    // transaction (a server task stopped mid-request when the
+                    // test ended), holding locks the drop would wait for:
+                    // end them first (lazypm names its sessions after the
+                    // schema), and never wait long.
+                    let _ = sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(format!("lazypm {schema}"))
+                    .execute(&mut conn)
+                    .await;
+                    let _ = sqlx::query("SET lock_timeout = '10s'")
+                        .execute(&mut conn)
+                        .await;
                     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "DROP SCHEMA IF EXISTS {schema} CASCADE"
                     )))
