@@ -3,14 +3,15 @@
 use std::borrow::Cow;
 
 use async_trait::async_trait;
-use lazypm_domain::{Comment, Issue, LinkDirection, LinkedIssue, SortField, SortOrder};
+use lazypm_domain::{Issue, LinkDirection, LinkedIssue, SortField, SortOrder};
 use lazypm_store::vocab;
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use super::detail::{CommentJson, LinkJson, LogJson, TaskJson, json_col};
+use super::detail::json_col;
 use super::rows::{self, issue_select, issue_select_lean};
 use super::{PgTx, parse_enum};
+use lazypm_store::detail::DetailParts;
 use lazypm_store::{
     Candidate, CandidateQuery, Cursor, CursorValue, IssueDetail, IssueQuery, Issues, Result,
     SearchHit, SearchQuery, StoreError,
@@ -131,49 +132,14 @@ impl Issues for PgTx {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let issue = rows::issue(&row)?;
-        let tasks: Vec<TaskJson> = json_col(&row, "tasks_json")?;
-        let logs: Vec<LogJson> = json_col(&row, "logs_json")?;
-        let comments: Vec<CommentJson> = json_col(&row, "comments_json")?;
-        let links: Vec<LinkJson> = json_col(&row, "links_json")?;
-        let sprints: Vec<String> = json_col(&row, "sprints_json")?;
-        Ok(Some(IssueDetail {
-            tasks: tasks
-                .into_iter()
-                .map(|t| t.into_task(&issue))
-                .collect::<Result<_>>()?,
-            work_logs: logs
-                .into_iter()
-                .map(|l| l.into_log(&issue))
-                .collect::<Result<_>>()?,
-            comments: comments
-                .into_iter()
-                .map(|c| Comment {
-                    id: c.id,
-                    issue_key: issue.key.clone(),
-                    author: c.author,
-                    body: c.body,
-                    created_at: c.created_at,
-                })
-                .collect(),
-            links: links
-                .into_iter()
-                .map(|l| {
-                    Ok(LinkedIssue {
-                        key: l.key,
-                        title: l.title,
-                        status: parse_enum(&l.status)?,
-                        kind: parse_enum(&l.kind)?,
-                        direction: if l.direction == "outgoing" {
-                            LinkDirection::Outgoing
-                        } else {
-                            LinkDirection::Incoming
-                        },
-                    })
-                })
-                .collect::<Result<_>>()?,
-            sprints,
-            issue,
-        }))
+        let parts = DetailParts {
+            tasks: json_col(&row, "tasks_json")?,
+            logs: json_col(&row, "logs_json")?,
+            comments: json_col(&row, "comments_json")?,
+            links: json_col(&row, "links_json")?,
+            sprints: json_col(&row, "sprints_json")?,
+        };
+        Ok(Some(parts.assemble(issue)?))
     }
 
     async fn update_issue(&mut self, i: &Issue, expected_version: i64) -> Result<()> {

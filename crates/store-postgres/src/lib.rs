@@ -329,11 +329,7 @@ async fn listen(pool: PgPool, prefix: String, notify: std::sync::Weak<tokio::syn
     }
 }
 
-/// Parses a stored vocabulary value.
-pub(crate) fn parse_enum<T: FromStr>(text: &str) -> Result<T> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt(format!("unknown value '{text}'")))
-}
+pub(crate) use lazypm_store::detail::parse_enum;
 
 #[cfg(test)]
 mod tests {

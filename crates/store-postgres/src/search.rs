@@ -30,12 +30,8 @@ const HEADLINE: &str = "StartSel=«, StopSel=», MaxWords=12, MinWords=4, ShortW
 /// by `joiner` (`" "` for AND, `" or "`), or `None` when it holds no
 /// searchable word. The same words as the SQLite backend's FTS5 expression.
 pub(crate) fn web_query(text: &str, joiner: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| {
-            c.is_whitespace() || c.is_control() || (c.is_ascii_punctuation() && c != '_')
-        })
-        .filter(|t| t.chars().any(char::is_alphanumeric))
-        .take(32)
+    let terms: Vec<String> = lazypm_store::search_words(text)
+        .into_iter()
         .map(|t| format!("\"{t}\""))
         .collect();
     if terms.is_empty() {

@@ -17,7 +17,6 @@ mod tables;
 mod tasks;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -400,8 +399,4 @@ pub(crate) fn parse_opt_ts(text: Option<String>) -> Result<Option<DateTime<Utc>>
     text.as_deref().map(parse_ts).transpose()
 }
 
-/// Parses a stored vocabulary value.
-pub(crate) fn parse_enum<T: FromStr>(text: &str) -> Result<T> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt(format!("unknown value '{text}'")))
-}
+pub(crate) use lazypm_store::detail::parse_enum;

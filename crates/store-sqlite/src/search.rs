@@ -17,12 +17,8 @@ const BM25: &str = "bm25(issue_fts, 10.0, 4.0, 1.0)";
 /// Turns free text into an FTS5 expression of quoted terms joined by `joiner`
 /// (`" "` for AND, `" OR "`), or `None` when it holds no searchable word.
 pub(crate) fn fts_expression(text: &str, joiner: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| {
-            c.is_whitespace() || c.is_control() || (c.is_ascii_punctuation() && c != '_')
-        })
-        .filter(|t| t.chars().any(char::is_alphanumeric))
-        .take(32)
+    let terms: Vec<String> = lazypm_store::search_words(text)
+        .into_iter()
         .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect();
     if terms.is_empty() {

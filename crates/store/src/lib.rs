@@ -3,6 +3,7 @@
 //! and its own `migrations/` folder. Nothing outside a backend writes SQL.
 
 pub mod chain;
+pub mod detail;
 mod error;
 mod location;
 mod query;
@@ -26,6 +27,7 @@ pub use location::Location;
 pub use query::{
     Candidate, CandidateQuery, CompletionBucket, Counts, CumulativeFlow, Cursor, CursorValue,
     DailyFlow, IssueDetail, IssueQuery, OwnerLoad, SearchHit, SearchQuery, SprintSummary,
+    search_words,
 };
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -116,6 +116,19 @@ impl Cursor {
     }
 }
 
+/// The words a search looks for, at most 32: text split at whitespace,
+/// control characters and ASCII punctuation other than `_`, keeping the
+/// pieces that hold a letter or digit. Both backends search for exactly
+/// these, each quoting them in its own query syntax.
+pub fn search_words(text: &str) -> Vec<&str> {
+    text.split(|c: char| {
+        c.is_whitespace() || c.is_control() || (c.is_ascii_punctuation() && c != '_')
+    })
+    .filter(|t| t.chars().any(char::is_alphanumeric))
+    .take(32)
+    .collect()
+}
+
 /// A full-text search.
 #[derive(Debug, Clone)]
 pub struct SearchQuery {
