@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::{Comment, WorkLog};
-use sqlx::Row;
 
 use super::{SqliteTx, parse_enum, parse_ts, ts};
 use lazypm_store::{Activity, Result};
@@ -16,7 +15,7 @@ impl Activity for SqliteTx {
         task_id: Option<i64>,
         w: &WorkLog,
     ) -> Result<i64> {
-        let id = sqlx::query_scalar(
+        let id = crate::db::query_scalar(
             "INSERT INTO work_logs (issue_id, task_id, author, activity, summary, details, artifacts, \
              blockers, decisions, minutes, logged_at, project_id) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
@@ -43,7 +42,7 @@ impl Activity for SqliteTx {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<WorkLog>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT w.*, i.key AS issue_key, t.number AS task_number FROM work_logs w \
              JOIN issues i ON i.id = w.issue_id LEFT JOIN tasks t ON t.id = w.task_id \
              WHERE i.project_id = ? AND w.logged_at >= ? ORDER BY w.logged_at, w.id",
@@ -75,7 +74,7 @@ impl Activity for SqliteTx {
     }
 
     async fn insert_comment(&mut self, issue_id: i64, c: &Comment) -> Result<i64> {
-        let id = sqlx::query_scalar(
+        let id = crate::db::query_scalar(
             "INSERT INTO comments (issue_id, author, body, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(issue_id)

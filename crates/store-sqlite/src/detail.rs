@@ -1,8 +1,7 @@
 //! Reading the JSON aggregate columns of an issue's detail row (their
 //! shapes and assembly are `lazypm_store::detail`'s).
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use crate::db::Row as SqliteRow;
 
 use lazypm_store::Result;
 

@@ -1,10 +1,9 @@
 //! The audit trail's table.
 
+use crate::db::Row as SqliteRow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::Event;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_ts, ts};
 use lazypm_store::chain::{self, Chained};
@@ -31,11 +30,11 @@ impl Events for SqliteTx {
     async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<String> {
         // Writers are serialised (the write lock), so the last event is stable.
         let prev: Option<Option<String>> =
-            sqlx::query_scalar("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
+            crate::db::query_scalar("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(self.conn())
                 .await?;
         let hash = chain::link(prev.flatten().as_deref(), e);
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes, hash) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -64,7 +63,7 @@ impl Events for SqliteTx {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, Event)>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT * FROM events WHERE issue_key = ? AND seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(issue_key)
@@ -81,7 +80,7 @@ impl Events for SqliteTx {
         since: Option<DateTime<Utc>>,
         limit: i64,
     ) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT * FROM events WHERE project = ? AND (? IS NULL OR at >= ?) ORDER BY seq DESC LIMIT ?",
         )
         .bind(project)
@@ -94,7 +93,7 @@ impl Events for SqliteTx {
     }
 
     async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, Event)>> {
-        let rows = sqlx::query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+        let rows = crate::db::query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(after)
             .bind(limit)
             .fetch_all(self.conn())
@@ -103,7 +102,7 @@ impl Events for SqliteTx {
     }
 
     async fn chain_after(&mut self, after: i64, limit: i64) -> Result<Vec<Chained>> {
-        let rows = sqlx::query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+        let rows = crate::db::query("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(after)
             .bind(limit)
             .fetch_all(self.conn())
@@ -120,7 +119,7 @@ impl Events for SqliteTx {
     }
 
     async fn last_event_seq(&mut self) -> Result<i64> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events")
+        let seq: Option<i64> = crate::db::query_scalar("SELECT max(seq) FROM events")
             .fetch_one(self.conn())
             .await?;
         Ok(seq.unwrap_or(0))
@@ -128,7 +127,7 @@ impl Events for SqliteTx {
 
     async fn count_events_after(&mut self, after: i64) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT count(*) FROM events WHERE seq > ?")
+            crate::db::query_scalar("SELECT count(*) FROM events WHERE seq > ?")
                 .bind(after)
                 .fetch_one(self.conn())
                 .await?,
@@ -136,14 +135,16 @@ impl Events for SqliteTx {
     }
 
     async fn meta(&mut self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_optional(self.conn())
-            .await?)
+        Ok(
+            crate::db::query_scalar("SELECT value FROM meta WHERE key = ?")
+                .bind(key)
+                .fetch_optional(self.conn())
+                .await?,
+        )
     }
 
     async fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO meta (key, value) VALUES (?, ?) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::analytics::workflow::HistoryFacts;
 use lazypm_domain::analytics::{CompletedFacts, OpenFacts};
-use sqlx::Row;
 
 use super::issues::OPEN_SQL;
 use super::{SqliteTx, parse_enum, parse_opt_ts, parse_ts, ts};
@@ -26,12 +25,12 @@ impl AnalyticsFacts for SqliteTx {
     }
 
     async fn unowned_open_work(&mut self, project_id: i64) -> Result<(usize, f64)> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = crate::db::query(format!(
             "SELECT count(*) AS n, coalesce(sum(CASE WHEN estimate_hours IS NOT NULL THEN \
              max(estimate_hours - time_spent_minutes / 60.0, 0) END), 0.0) AS hours \
              FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL} \
              AND owner IS NULL"
-        )))
+        ))
         .bind(project_id)
         .fetch_one(self.conn())
         .await?;
@@ -56,11 +55,10 @@ impl AnalyticsFacts for SqliteTx {
             "project_id = {project_id} AND archived = 0 AND status IN {OPEN_SQL} \
              AND estimate_hours > 0 AND time_spent_minutes > estimate_hours * 60.0 * {over_estimate}"
         );
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM issues WHERE {over}"
-        )))
-        .fetch_one(self.conn())
-        .await?;
+        let total: i64 =
+            crate::db::query_scalar(format!("SELECT count(*) FROM issues WHERE {over}"))
+                .fetch_one(self.conn())
+                .await?;
         // A stored timestamp (fixed format, no quotes), inlined.
         let unowned_before = ts(unowned_before);
         let rows = open_rows(
@@ -86,7 +84,7 @@ impl AnalyticsFacts for SqliteTx {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<CompletedFacts>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT key, title, type, priority, complexity, owner, estimate_hours, \
              coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) AS actual, \
              cycle_seconds, completed_at, \
@@ -128,7 +126,7 @@ impl AnalyticsFacts for SqliteTx {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<BTreeMap<String, i64>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             // Each author once (jumping through the index
             // work_logs_project_author), then a range sum per author: cheaper
             // than grouping every log of the window.
@@ -146,9 +144,9 @@ impl AnalyticsFacts for SqliteTx {
         .await?;
         rows.iter()
             .filter_map(|r| match r.try_get::<Option<i64>, _>("minutes") {
-                Ok(Some(m)) => Some(r.try_get("author").map(|a| (a, m)).map_err(Into::into)),
+                Ok(Some(m)) => Some(r.try_get("author").map(|a| (a, m))),
                 Ok(None) => None,
-                Err(e) => Some(Err(e.into())),
+                Err(e) => Some(Err(e)),
             })
             .collect()
     }
@@ -158,7 +156,7 @@ impl AnalyticsFacts for SqliteTx {
         project_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<HistoryFacts>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT key, owner, status, started_at, completed_at, cycle_seconds, \
              coalesce(json_extract(communication, '$.updates'), '[]') AS updates \
              FROM issues WHERE project_id = ? AND archived IN (0, 1) AND updated_at >= ? \
@@ -185,13 +183,13 @@ impl AnalyticsFacts for SqliteTx {
     }
 
     async fn open_blocks_edges(&mut self, project_id: i64) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = crate::db::query(format!(
             "SELECT o.key AS blocker, i.key AS blocked FROM dependencies d \
              JOIN issues o ON o.id = d.from_id JOIN issues i ON i.id = d.to_id \
              WHERE d.kind = 'blocks' AND i.project_id = ? AND i.archived = 0 \
              AND o.archived = 0 AND o.status IN {OPEN_SQL} AND i.status IN {OPEN_SQL} \
              ORDER BY o.id, i.id"
-        )))
+        ))
         .bind(project_id)
         .fetch_all(self.conn())
         .await?;
@@ -213,7 +211,7 @@ async fn open_rows(
     // The specification is read only for complex issues (SQLite evaluates
     // the CASE per row), so the wide rich-content column stays unread
     // for the rest.
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = crate::db::query(format!(
         "SELECT key, title, status, priority, type, owner, complexity, estimate_hours, \
          time_spent_minutes, created_at, updated_at, blocker_reason, \
          CASE WHEN complexity IN ('high', 'very_high') THEN \
@@ -224,7 +222,7 @@ async fn open_rows(
            AS has_approach \
          FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL} {and} \
          ORDER BY id"
-    )))
+    ))
     .bind(project_id);
     let query = match stale_before {
         Some(stale) => query.bind(stale),

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use lazypm_domain::analytics::burndown::{Resize, SprintItem, Unit};
 use lazypm_domain::intelligence::estimate::Candidate;
-use sqlx::Row;
 
 use super::issues::OPEN_SQL;
 use super::{SqliteTx, parse_date, parse_opt_ts, parse_ts, ts};
@@ -35,7 +34,7 @@ const RESIZES_SQL: &str = "SELECT si.sprint_id, e.issue_key, e.at, \
 impl FlowFacts for SqliteTx {
     async fn sprint_items(&mut self, sprint_ids: &[i64]) -> Result<Vec<(i64, SprintItem)>> {
         let ids = serde_json::to_string(sprint_ids)?;
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT si.sprint_id, i.key, i.title, si.added_at, i.story_points, i.estimate_hours, \
              CASE WHEN i.status = ?1 THEN i.completed_at END AS done_at, \
              CASE WHEN i.status = ?2 THEN coalesce((SELECT max(json_extract(u.value, '$.at')) \
@@ -69,7 +68,7 @@ impl FlowFacts for SqliteTx {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let resizes = sqlx::query(RESIZES_SQL)
+        let resizes = crate::db::query(RESIZES_SQL)
             .bind(&ids)
             .fetch_all(self.conn())
             .await?;
@@ -127,14 +126,14 @@ impl FlowFacts for SqliteTx {
             &since,
         )
         .await?;
-        let open: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let open: i64 = crate::db::query_scalar(format!(
             "SELECT count(*) FROM issues WHERE project_id = ? AND archived = 0 AND status IN {OPEN_SQL}"
-        )))
+        ))
         .bind(project_id)
         .fetch_one(self.conn())
         .await?;
         flow.open_now = open as u64;
-        let owners: i64 = sqlx::query_scalar(
+        let owners: i64 = crate::db::query_scalar(
             "SELECT count(DISTINCT owner) FROM issues WHERE project_id = ? AND status = ? \
              AND completed_at >= ? AND archived = 0",
         )
@@ -163,10 +162,10 @@ impl FlowFacts for SqliteTx {
             } else {
                 String::new()
             };
-            let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            let before: i64 = crate::db::query_scalar(format!(
                 "SELECT count(*) FROM issues WHERE project_id = ? AND archived = 0 \
                  AND status <> {CANCELED} {done_only} AND {column} < ?"
-            )))
+            ))
             .bind(project_id)
             .bind(&since)
             .fetch_one(self.conn())
@@ -202,14 +201,14 @@ impl FlowFacts for SqliteTx {
         } else {
             "AND id IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ?) "
         };
-        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = crate::db::query(format!(
             "SELECT key, title, type, module, estimate_hours, \
              substr(coalesce(json_extract(specification, '$.description'), ''), 1, 2000) AS text, \
              coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) AS actual \
              FROM issues WHERE project_id = ? AND status = {DONE} AND completed_at IS NOT NULL {fts}\
              AND coalesce(json_extract(analytics, '$.actual_minutes'), time_spent_minutes) > 0 \
              ORDER BY completed_at DESC LIMIT ?"
-        )))
+        ))
         .bind(project_id);
         let query = if matching.is_empty() {
             query
@@ -242,10 +241,10 @@ async fn per_day(
     project_id: i64,
     since: &str,
 ) -> Result<BTreeMap<NaiveDate, u32>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::db::query(format!(
         "SELECT substr({column}, 1, 10) AS d, count(*) AS n FROM issues \
          WHERE project_id = ? AND archived = 0 AND {column} >= ? {and} GROUP BY d"
-    )))
+    ))
     .bind(project_id)
     .bind(since)
     .fetch_all(tx.conn())

@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 
+use crate::db::QueryBuilder;
 use async_trait::async_trait;
 use lazypm_domain::{Issue, LinkDirection, LinkedIssue, SortField, SortOrder};
 use lazypm_store::vocab;
-use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::detail::json_col;
 use super::rows::{self, issue_select, issue_select_lean};
@@ -34,7 +34,7 @@ fn cycle_seconds(i: &Issue) -> Option<i64> {
 #[async_trait]
 impl Issues for SqliteTx {
     async fn insert_issue(&mut self, i: &Issue) -> Result<i64> {
-        let id = sqlx::query_scalar(
+        let id = crate::db::query_scalar(
             "INSERT INTO issues (project_id, key, title, type, status, priority, module, owner, \
              parent_id, labels, effort, estimate_hours, story_points, complexity, blocker_reason, \
              branch, time_spent_minutes, archived, version, created_at, updated_at, started_at, \
@@ -78,7 +78,7 @@ impl Issues for SqliteTx {
     }
 
     async fn issue_by_key(&mut self, key: &str) -> Result<Option<Issue>> {
-        let row = sqlx::query(concat!(issue_select!(), " WHERE i.key = ?"))
+        let row = crate::db::query(concat!(issue_select!(), " WHERE i.key = ?"))
             .bind(key)
             .fetch_optional(self.conn())
             .await?;
@@ -86,7 +86,7 @@ impl Issues for SqliteTx {
     }
 
     async fn issue_by_branch(&mut self, project_id: i64, branch: &str) -> Result<Option<Issue>> {
-        let row = sqlx::query(concat!(
+        let row = crate::db::query(concat!(
             issue_select!(),
             " WHERE i.branch = ? AND i.project_id = ? ORDER BY i.updated_at DESC LIMIT 1"
         ))
@@ -98,7 +98,7 @@ impl Issues for SqliteTx {
     }
 
     async fn issue_detail(&mut self, key: &str) -> Result<Option<IssueDetail>> {
-        let row = sqlx::query(concat!(
+        let row = crate::db::query(concat!(
             "SELECT d.*, ",
             "(SELECT json_group_array(json_object('id', t.id, 'number', t.number, 'title', t.title, \
               'status', t.status, 'assignee', t.assignee, 'details', t.details, \
@@ -141,7 +141,7 @@ impl Issues for SqliteTx {
     }
 
     async fn update_issue(&mut self, i: &Issue, expected_version: i64) -> Result<()> {
-        let done = sqlx::query(
+        let done = crate::db::query(
             "UPDATE issues SET title = ?, type = ?, status = ?, priority = ?, module = ?, owner = ?, \
              parent_id = (SELECT id FROM issues WHERE key = ?), labels = ?, effort = ?, \
              estimate_hours = ?, story_points = ?, complexity = ?, blocker_reason = ?, branch = ?, \
@@ -189,7 +189,7 @@ impl Issues for SqliteTx {
     }
 
     async fn delete_issue(&mut self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM issues WHERE id = ?")
+        crate::db::query("DELETE FROM issues WHERE id = ?")
             .bind(id)
             .execute(self.conn())
             .await?;
@@ -202,7 +202,7 @@ impl Issues for SqliteTx {
             SortOrder::Desc => true,
             SortOrder::Asc => false,
         } ^ default_desc;
-        let mut b = QueryBuilder::<Sqlite>::new(if q.with_content {
+        let mut b = QueryBuilder::new(if q.with_content {
             issue_select!()
         } else {
             issue_select_lean!()
@@ -274,7 +274,7 @@ impl Issues for SqliteTx {
     }
 
     async fn candidates(&mut self, q: &CandidateQuery) -> Result<Vec<Candidate>> {
-        let mut b = QueryBuilder::<Sqlite>::new(format!(
+        let mut b = QueryBuilder::new(format!(
             "SELECT c.*, \
              (SELECT count(*) FROM dependencies d JOIN issues o ON o.id = d.to_id \
               WHERE d.from_id = c.id AND d.kind = 'blocks' AND o.status IN {OPEN_SQL}) AS unblocks, \
@@ -325,10 +325,10 @@ impl Issues for SqliteTx {
     }
 
     async fn open_blockers(&mut self, issue_id: i64) -> Result<Vec<LinkedIssue>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = crate::db::query(format!(
             "SELECT o.key, o.title, o.status FROM dependencies d JOIN issues o ON o.id = d.from_id \
              WHERE d.to_id = ? AND d.kind = 'blocks' AND o.status IN {OPEN_SQL} ORDER BY o.id"
-        )))
+        ))
         .bind(issue_id)
         .fetch_all(self.conn())
         .await?;
@@ -358,11 +358,7 @@ fn sort_expr(field: SortField) -> (Cow<'static, str>, bool) {
     }
 }
 
-pub(super) fn push_in<'a>(
-    b: &mut QueryBuilder<Sqlite>,
-    col: &str,
-    values: impl Iterator<Item = &'a str>,
-) {
+pub(super) fn push_in<'a>(b: &mut QueryBuilder, col: &str, values: impl Iterator<Item = &'a str>) {
     let values: Vec<&str> = values.collect();
     if values.is_empty() {
         return;

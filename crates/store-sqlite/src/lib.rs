@@ -2,12 +2,14 @@
 //! and write transactions that take the write lock up front.
 
 mod activity;
+mod db;
 mod detail;
 mod events;
 mod facts;
 mod flow_facts;
 mod issues;
 mod links;
+mod migrate;
 mod projects;
 mod rows;
 mod search;
@@ -16,31 +18,36 @@ mod stats;
 mod tables;
 mod tasks;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
-use sqlx::{Sqlite, Transaction};
+use rusqlite::{Connection, OpenFlags};
 
 use lazypm_store::{Result, Store, StoreError, Tx};
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Idle connections kept open for the next transaction.
+const IDLE_CONNECTIONS: usize = 8;
+
 /// A SQLite database file.
+///
+/// The driver is rusqlite, called in place: SQLite runs in this process, so
+/// a statement is a function call. (sqlx, used before, ran each connection
+/// on a worker thread and paid a channel hop per statement, which was most
+/// of the cost of a short command; and a dropped connection went back to its
+/// pool only on a later turn of the runtime, so the next transaction of a
+/// single-threaded command opened a second one.)
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pool: Arc<Pool>,
     /// `<database>-lock`: writers queue on it (see [`writer_lock`]); `None`
     /// when the store is read-only.
-    lock_path: Option<std::path::PathBuf>,
+    lock_path: Option<PathBuf>,
     /// Set when the file can only be read: why, for the refusal of every write.
     read_only: Option<String>,
 }
@@ -67,7 +74,7 @@ impl SqliteStore {
                 if read_only {
                     return Err(open_err("no such file (it was asked for read-only)".into()));
                 }
-                create(path).await.map_err(open_err)?;
+                create(path).map_err(open_err)?;
             }
             Err(e) => return Err(open_err(e.to_string())),
         }
@@ -78,9 +85,10 @@ impl SqliteStore {
                 .open(path)
                 .is_ok();
         if writable {
-            match connect(path, false).await {
-                Ok(pool) => {
-                    migrate(&pool).await.map_err(|e| open_err(e.to_string()))?;
+            let pool = Arc::new(Pool::new(path, false));
+            match pool.first() {
+                Ok(mut conn) => {
+                    migrate::run(&mut conn).map_err(|e| open_err(e.to_string()))?;
                     return Ok(Self {
                         pool,
                         lock_path: Some(lock_path(path)),
@@ -97,10 +105,10 @@ impl SqliteStore {
             tracing::warn!(path = %path.display(), "the database cannot be written; opened read-only");
             "the file or its directory cannot be written".to_string()
         };
-        let pool = connect(path, true)
-            .await
-            .map_err(|e| open_err(explain(&e)))?;
-        check_migrated(&pool).await.map_err(open_err)?;
+        let pool = Arc::new(Pool::new(path, true));
+        let conn = pool.first().map_err(|e| open_err(explain(&e)))?;
+        check_migrated(&conn).map_err(open_err)?;
+        drop(conn);
         Ok(Self {
             pool,
             lock_path: None,
@@ -139,7 +147,7 @@ fn check_header(path: &Path) -> std::result::Result<(), String> {
 /// Makes a new database beside `path` and links it into place only once it
 /// is complete, so no other process ever sees a half-made file. When another
 /// process got there first, its database is kept.
-async fn create(path: &Path) -> std::result::Result<(), String> {
+fn create(path: &Path) -> std::result::Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create its directory {}: {e}", dir.display()))?;
@@ -153,23 +161,23 @@ async fn create(path: &Path) -> std::result::Result<(), String> {
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.new-{}-{nonce}", std::process::id()));
-    let result = async {
-        let options = options(&temp, false).create_if_missing(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|e| explain(&e))?;
-        let migrated = MIGRATOR.run(&pool).await.map_err(|e| e.to_string());
-        pool.close().await;
-        migrated?;
+    let result = (|| {
+        let mut conn = Connection::open_with_flags(
+            &temp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| explain(&e))?;
+        configure(&conn, false, true).map_err(|e| explain(&e))?;
+        migrate::run(&mut conn).map_err(|e| e.to_string())?;
+        conn.close().map_err(|(_, e)| explain(&e))?;
         match std::fs::hard_link(&temp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(format!("cannot put the new database in place: {e}")),
         }
-    }
-    .await;
+    })();
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut p = temp.clone().into_os_string();
         p.push(suffix);
@@ -178,25 +186,131 @@ async fn create(path: &Path) -> std::result::Result<(), String> {
     result
 }
 
-fn options(path: &Path, read_only: bool) -> SqliteConnectOptions {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(read_only)
-        .foreign_keys(true)
-        .busy_timeout(BUSY_TIMEOUT)
-        .pragma("temp_store", "memory")
-        .pragma("cache_size", "-16000");
-    if read_only {
-        options
-    } else {
-        options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+/// Every connection's settings. WAL is a property of the file, set when
+/// the file is made and on a pool's first connection, not on every one.
+fn configure(conn: &Connection, read_only: bool, first: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; PRAGMA cache_size = -16000;",
+    )?;
+    if !read_only {
+        if first {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+    }
+    Ok(())
+}
+
+/// Open connections to one file, reused: a connection goes back the moment
+/// its transaction ends.
+struct Pool {
+    path: PathBuf,
+    read_only: bool,
+    idle: Mutex<Vec<Connection>>,
+    closed: AtomicBool,
+}
+
+impl Pool {
+    fn new(path: &Path, read_only: bool) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            read_only,
+            idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A panic while holding this lock cannot leave the list half-changed.
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn connect(&self, first: bool) -> rusqlite::Result<Connection> {
+        let flags = if self.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        configure(&conn, self.read_only, first)?;
+        Ok(conn)
+    }
+
+    /// The pool's first connection, which also sets WAL mode.
+    fn first(self: &Arc<Self>) -> rusqlite::Result<Pooled> {
+        let conn = self.connect(true)?;
+        Ok(Pooled {
+            conn: Some(conn),
+            pool: self.clone(),
+        })
+    }
+
+    fn get(self: &Arc<Self>) -> Result<Pooled> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Database("the store has been closed".into()));
+        }
+        let idle = self.idle().pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => self
+                .connect(false)
+                .map_err(|e| StoreError::Database(explain(&e)))?,
+        };
+        Ok(Pooled {
+            conn: Some(conn),
+            pool: self.clone(),
+        })
+    }
+
+    /// Closes the idle connections and every one still in use as it comes
+    /// back.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let idle = std::mem::take(&mut *self.idle());
+        drop(idle);
+    }
+}
+
+/// A connection on loan from the pool.
+struct Pooled {
+    conn: Option<Connection>,
+    pool: Arc<Pool>,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if self.pool.closed.load(Ordering::Acquire) || !conn.is_autocommit() {
+            return;
+        }
+        let mut idle = self.pool.idle();
+        if idle.len() < IDLE_CONNECTIONS {
+            idle.push(conn);
+        }
     }
 }
 
 /// The file writers queue on: `<database>-lock`.
-pub fn lock_path(db: &Path) -> std::path::PathBuf {
+pub fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push("-lock");
     name.into()
@@ -224,6 +338,15 @@ async fn writer_lock(path: &Path) -> Result<Option<std::fs::File>> {
             return Ok(None);
         }
     };
+    // Uncontended, the lock is one system call; only a wait needs a thread.
+    match file.try_lock() {
+        Ok(()) => return Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot lock the writers' lock file; relying on SQLite's lock alone");
+            return Ok(None);
+        }
+    }
     let (sender, receiver) = tokio::sync::oneshot::channel();
     tokio::task::spawn_blocking(move || {
         let locked = file.lock();
@@ -245,22 +368,13 @@ async fn writer_lock(path: &Path) -> Result<Option<std::fs::File>> {
     }
 }
 
-async fn connect(path: &Path, read_only: bool) -> std::result::Result<SqlitePool, sqlx::Error> {
-    SqlitePoolOptions::new()
-        .max_connections(8)
-        .min_connections(0)
-        .acquire_timeout(BUSY_TIMEOUT)
-        .connect_with(options(path, read_only))
-        .await
-}
-
-fn is_read_only_error(e: &sqlx::Error) -> bool {
+fn is_read_only_error(e: &rusqlite::Error) -> bool {
     let text = e.to_string();
     text.contains("readonly") || text.contains("read-only") || text.contains("unable to open")
 }
 
 /// SQLite's own words, with the likely cause where SQLite gives none.
-fn explain(e: &sqlx::Error) -> String {
+fn explain(e: &rusqlite::Error) -> String {
     let text = e.to_string();
     if text.contains("unable to open database file") {
         format!(
@@ -272,13 +386,11 @@ fn explain(e: &sqlx::Error) -> String {
 }
 
 /// A read-only store cannot be migrated: refuse one that needs it.
-async fn check_migrated(pool: &SqlitePool) -> std::result::Result<(), String> {
-    let newest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-    let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
-        .fetch_one(pool)
-        .await
-        .map_err(|e| format!("it is not a lazypm database ({e})"))?;
-    if applied.unwrap_or(0) < newest {
+fn check_migrated(conn: &Connection) -> std::result::Result<(), String> {
+    let applied = migrate::applied(conn)
+        .map_err(|e| format!("it is not a lazypm database ({e})"))?
+        .ok_or_else(|| "it is not a lazypm database (it has no schema record)".to_string())?;
+    if applied < migrate::newest() {
         return Err(
             "it was made by an older lazypm and is read-only, so it cannot be upgraded: \
             open it once where it can be written"
@@ -286,22 +398,6 @@ async fn check_migrated(pool: &SqlitePool) -> std::result::Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// Runs pending migrations. Several processes may open a new file at once;
-/// the loser of that race sees the winner's work on a retry.
-async fn migrate(pool: &SqlitePool) -> std::result::Result<(), sqlx::migrate::MigrateError> {
-    let mut attempt = 0;
-    loop {
-        match MIGRATOR.run(pool).await {
-            Ok(()) => return Ok(()),
-            Err(_) if attempt < 5 => {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 #[async_trait]
@@ -314,17 +410,19 @@ impl Store for SqliteStore {
             Some(path) => writer_lock(path).await?,
             None => None,
         };
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let conn = self.pool.get()?;
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(db::error)?;
         Ok(Box::new(SqliteTx {
-            inner: Inner::Write(tx),
+            conn,
+            open: true,
             _writer: writer,
         }))
     }
 
     async fn begin_read(&self) -> Result<Box<dyn Tx>> {
-        let conn = self.pool.acquire().await?;
         Ok(Box::new(SqliteTx {
-            inner: Inner::Read(conn),
+            conn: self.pool.get()?,
+            open: false,
             _writer: None,
         }))
     }
@@ -340,41 +438,46 @@ impl Store for SqliteStore {
     async fn close(&self) {
         // The last connection to close checkpoints the WAL into the database
         // and removes lazypm.db-wal and lazypm.db-shm.
-        self.pool.close().await;
+        self.pool.close();
     }
 }
 
-enum Inner {
-    Write(Transaction<'static, Sqlite>),
-    /// Reads run on a plain connection: each statement sees a consistent
-    /// snapshot, and skipping BEGIN/COMMIT saves two round trips per read.
-    Read(PoolConnection<Sqlite>),
-}
-
-/// A SQLite transaction (or read connection).
+/// A SQLite write transaction, or a read connection: reads run without
+/// BEGIN/COMMIT, and each statement sees a consistent snapshot.
 pub struct SqliteTx {
-    inner: Inner,
-    /// The writers' lock, held until the transaction ends (after the
-    /// commit, since fields drop after the body of `commit`).
+    // Fields drop in order: the connection goes back (after `Drop` rolled
+    // back anything uncommitted) before the writers' lock is let go.
+    conn: Pooled,
+    /// A write transaction not yet committed.
+    open: bool,
+    /// The writers' lock, held until the transaction ends.
     _writer: Option<std::fs::File>,
 }
 
 impl SqliteTx {
-    fn conn(&mut self) -> &mut SqliteConnection {
-        match &mut self.inner {
-            Inner::Write(tx) => tx,
-            Inner::Read(conn) => conn,
+    fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::warn!(error = %e, "cannot roll back an abandoned write");
         }
     }
 }
 
 #[async_trait]
 impl Tx for SqliteTx {
-    async fn commit(self: Box<Self>) -> Result<()> {
-        match self.inner {
-            Inner::Write(tx) => Ok(tx.commit().await?),
-            Inner::Read(_) => Ok(()),
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        if self.open {
+            self.conn.execute_batch("COMMIT").map_err(db::error)?;
+            self.open = false;
         }
+        Ok(())
     }
 }
 

@@ -1,9 +1,9 @@
 //! Dependencies between issues.
 
+use crate::db::QueryBuilder;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::DependencyKind;
-use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{SqliteTx, ts};
 use lazypm_store::{Links, Result};
@@ -17,7 +17,7 @@ impl Links for SqliteTx {
         kind: DependencyKind,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = crate::db::query(
             "INSERT OR IGNORE INTO dependencies (from_id, to_id, kind, created_at) VALUES (?, ?, ?, ?)",
         )
         .bind(from)
@@ -30,13 +30,14 @@ impl Links for SqliteTx {
     }
 
     async fn delete_link(&mut self, from: i64, to: i64, kind: DependencyKind) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM dependencies WHERE from_id = ? AND to_id = ? AND kind = ?")
-                .bind(from)
-                .bind(to)
-                .bind(kind.as_str())
-                .execute(self.conn())
-                .await?;
+        let done = crate::db::query(
+            "DELETE FROM dependencies WHERE from_id = ? AND to_id = ? AND kind = ?",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(kind.as_str())
+        .execute(self.conn())
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -44,7 +45,7 @@ impl Links for SqliteTx {
         if from_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut b = QueryBuilder::<Sqlite>::new(
+        let mut b = QueryBuilder::new(
             "SELECT d.from_id, d.to_id, i.key FROM dependencies d JOIN issues i ON i.id = d.to_id \
              WHERE d.kind = 'blocks' AND d.from_id IN (",
         );

@@ -1,11 +1,10 @@
 //! Projects and their per-project counters.
 
+use crate::db::Row as SqliteRow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::Project;
 use lazypm_store::vocab::CLOSED;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_ts, ts};
 use lazypm_store::{Projects, Result};
@@ -29,7 +28,7 @@ fn project(row: &SqliteRow) -> Result<Project> {
 #[async_trait]
 impl Projects for SqliteTx {
     async fn insert_project(&mut self, p: &Project) -> Result<i64> {
-        let id = sqlx::query_scalar(
+        let id = crate::db::query_scalar(
             "INSERT INTO projects (key, slug, name, path, metadata, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -46,26 +45,22 @@ impl Projects for SqliteTx {
     }
 
     async fn project_by_key(&mut self, key: &str) -> Result<Option<Project>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{PROJECT_SELECT} WHERE key = ?"
-        )))
-        .bind(key)
-        .fetch_optional(self.conn())
-        .await?;
+        let row = crate::db::query(format!("{PROJECT_SELECT} WHERE key = ?"))
+            .bind(key)
+            .fetch_optional(self.conn())
+            .await?;
         row.as_ref().map(project).transpose()
     }
 
     async fn list_projects(&mut self) -> Result<Vec<Project>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{PROJECT_SELECT} ORDER BY key"
-        )))
-        .fetch_all(self.conn())
-        .await?;
+        let rows = crate::db::query(format!("{PROJECT_SELECT} ORDER BY key"))
+            .fetch_all(self.conn())
+            .await?;
         rows.iter().map(project).collect()
     }
 
     async fn update_project(&mut self, p: &Project) -> Result<()> {
-        sqlx::query(
+        crate::db::query(
             "UPDATE projects SET name = ?, slug = ?, path = ?, metadata = ?, updated_at = ? WHERE id = ?",
         )
         .bind(&p.name)
@@ -80,7 +75,7 @@ impl Projects for SqliteTx {
     }
 
     async fn allocate_issue_number(&mut self, project_id: i64) -> Result<i64> {
-        let n = sqlx::query_scalar(
+        let n = crate::db::query_scalar(
             "UPDATE projects SET next_issue_number = next_issue_number + 1 WHERE id = ? \
              RETURNING next_issue_number - 1",
         )
@@ -91,10 +86,10 @@ impl Projects for SqliteTx {
     }
 
     async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = crate::db::query(format!(
             "SELECT module, sum(status NOT IN {CLOSED}) AS open, count(*) AS total \
              FROM issues WHERE project_id = ? AND archived = 0 GROUP BY module ORDER BY module"
-        )))
+        ))
         .bind(project_id)
         .fetch_all(self.conn())
         .await?;
@@ -116,7 +111,7 @@ impl Projects for SqliteTx {
         to: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        let keys = sqlx::query_scalar(
+        let keys = crate::db::query_scalar(
             "UPDATE issues SET module = ?, version = version + 1, updated_at = ? \
              WHERE project_id = ? AND module = ? RETURNING key",
         )

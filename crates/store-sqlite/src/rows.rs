@@ -1,8 +1,7 @@
 //! Mapping SQLite rows to domain records.
 
+use crate::db::Row as SqliteRow;
 use lazypm_domain::Issue;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::{parse_enum, parse_opt_ts, parse_ts};
 use lazypm_store::Result;

@@ -1,9 +1,9 @@
 //! Ranked full-text search with FTS5 and bm25. User text never reaches
 //! FTS5's query syntax: every word is quoted.
 
+use crate::db::QueryBuilder;
 use lazypm_domain::Issue;
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use rusqlite::Connection as SqliteConnection;
 
 use std::collections::HashMap;
 
@@ -56,10 +56,10 @@ pub(crate) async fn search(conn: &mut SqliteConnection, q: &SearchQuery) -> Resu
 async fn run(conn: &mut SqliteConnection, q: &SearchQuery, expr: &str) -> Result<Vec<SearchHit>> {
     let mut fetch = (q.limit * 3).max(60);
     loop {
-        let ranked: Vec<(i64, f64)> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let ranked: Vec<(i64, f64)> = crate::db::query(format!(
             "SELECT rowid AS id, -{BM25} AS score FROM issue_fts WHERE issue_fts MATCH ? \
              ORDER BY {BM25}, rowid LIMIT ?"
-        )))
+        ))
         .bind(expr)
         .bind(fetch)
         .fetch_all(&mut *conn)
@@ -100,8 +100,7 @@ async fn filtered(
     }
     // The unary `+` keeps SQLite from answering through the (project, archived,
     // ...) indexes, which scans the whole project; the ranked ids are the way in.
-    let mut b =
-        QueryBuilder::<Sqlite>::new(concat!(issue_select_lean!(), " WHERE +i.project_id = "));
+    let mut b = QueryBuilder::new(concat!(issue_select_lean!(), " WHERE +i.project_id = "));
     b.push_bind(q.project_id);
     if !q.include_archived {
         b.push(" AND +i.archived = 0");
@@ -135,7 +134,7 @@ async fn snippets(
     if page.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut b = QueryBuilder::<Sqlite>::new(
+    let mut b = QueryBuilder::new(
         "SELECT rowid AS id, snippet(issue_fts, -1, '«', '»', '…', 12) AS snippet FROM issue_fts WHERE issue_fts MATCH ",
     );
     b.push_bind(expr.to_string());

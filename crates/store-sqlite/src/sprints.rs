@@ -1,11 +1,10 @@
 //! Sprints and their issues.
 
+use crate::db::Row as SqliteRow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::Sprint;
 use lazypm_domain::Status;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteTx, parse_date, parse_ts, ts};
 use lazypm_store::{Result, SprintSummary, Sprints};
@@ -25,7 +24,7 @@ fn sprint(r: &SqliteRow) -> Result<Sprint> {
 #[async_trait]
 impl Sprints for SqliteTx {
     async fn insert_sprint(&mut self, project_id: i64, s: &Sprint) -> Result<i64> {
-        let id = sqlx::query_scalar(
+        let id = crate::db::query_scalar(
             "INSERT INTO sprints (project_id, name, goal, start_date, end_date, created_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -41,7 +40,7 @@ impl Sprints for SqliteTx {
     }
 
     async fn sprint_by_name(&mut self, project_id: i64, name: &str) -> Result<Option<Sprint>> {
-        let row = sqlx::query(
+        let row = crate::db::query(
             "SELECT s.*, p.key AS project_key FROM sprints s JOIN projects p ON p.id = s.project_id \
              WHERE s.project_id = ? AND s.name = ? COLLATE NOCASE",
         )
@@ -58,7 +57,7 @@ impl Sprints for SqliteTx {
         issue_id: i64,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = crate::db::query(
             "INSERT OR IGNORE INTO sprint_issues (sprint_id, issue_id, added_at) VALUES (?, ?, ?)",
         )
         .bind(sprint_id)
@@ -70,7 +69,7 @@ impl Sprints for SqliteTx {
     }
 
     async fn list_sprints(&mut self, project_id: i64) -> Result<Vec<SprintSummary>> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT s.*, p.key AS project_key, \
              (SELECT json_group_array(i.key ORDER BY i.id) FROM sprint_issues si \
                JOIN issues i ON i.id = si.issue_id WHERE si.sprint_id = s.id) AS keys_json, \

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::db::QueryBuilder;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lazypm_domain::{Issue, Status};
-use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::issues::{OPEN_SQL, push_in};
 use super::rows::{self, issue_select_lean, issue_select_with_history};
@@ -20,7 +20,7 @@ impl IssueStats for SqliteTx {
         project_id: i64,
         owner: Option<&str>,
     ) -> Result<(BTreeMap<String, i64>, BTreeMap<Option<String>, i64>)> {
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT 'status' AS dim, status AS value, count(*) AS n FROM issues \
                WHERE project_id = ?1 AND archived = 0 AND (?2 IS NULL OR owner = ?2) GROUP BY status \
              UNION ALL SELECT 'wip', owner, count(*) FROM issues \
@@ -49,7 +49,7 @@ impl IssueStats for SqliteTx {
 
     async fn counts(&mut self, project_id: i64) -> Result<Counts> {
         // The counts table the triggers of migration 0005 keep, summed here.
-        let rows = sqlx::query(
+        let rows = crate::db::query(
             "SELECT archived, status, priority, type, \
              CASE module WHEN '' THEN '(none)' ELSE module END AS module, n \
              FROM issue_counts WHERE project_id = ? AND n > 0",
@@ -76,14 +76,14 @@ impl IssueStats for SqliteTx {
         }
         // From the (few) blocks links rather than from every open issue, with
         // both ends looked up in the small index issues_by_id (migration 0005).
-        c.waiting_on_dependencies = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        c.waiting_on_dependencies = crate::db::query_scalar(format!(
             "SELECT count(DISTINCT d.to_id) FROM dependencies d \
              CROSS JOIN issues o INDEXED BY issues_by_id \
              CROSS JOIN issues i INDEXED BY issues_by_id \
              WHERE o.id = d.from_id AND i.id = d.to_id AND d.kind = 'blocks' \
              AND o.status IN {OPEN_SQL} AND i.project_id = ? \
              AND i.archived = 0 AND i.status IN {OPEN_SQL}"
-        )))
+        ))
         .bind(project_id)
         .fetch_one(self.conn())
         .await?;
@@ -96,7 +96,7 @@ impl IssueStats for SqliteTx {
         since: DateTime<Utc>,
     ) -> Result<Vec<Issue>> {
         // Served by the index issues_completed (project_id, completed_at).
-        let rows = sqlx::query(concat!(
+        let rows = crate::db::query(concat!(
             issue_select_lean!(),
             " WHERE i.project_id = ? AND i.completed_at >= ? AND i.status = ? \
              ORDER BY i.completed_at, i.id"
@@ -120,7 +120,7 @@ impl IssueStats for SqliteTx {
         // Served by the covering index issues_completions; the bucket is how
         // many later starts a completion has passed (text comparisons of
         // stored timestamps, no date parsing).
-        let mut b = QueryBuilder::<Sqlite>::new("SELECT 0");
+        let mut b = QueryBuilder::new("SELECT 0");
         for start in &starts[1..] {
             b.push(" + (completed_at >= ")
                 .push_bind(ts(*start))
@@ -157,7 +157,7 @@ impl IssueStats for SqliteTx {
     ) -> Result<Vec<Issue>> {
         // The ids from the index issues_completions, which holds
         // cycle_seconds, so issues that have one are passed over unread.
-        let rows = sqlx::query(concat!(
+        let rows = crate::db::query(concat!(
             issue_select_with_history!(),
             " WHERE i.id IN (SELECT id FROM issues INDEXED BY issues_completions \
              WHERE project_id = ? AND status = ? AND completed_at >= ? \
@@ -178,7 +178,7 @@ impl IssueStats for SqliteTx {
         since: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Issue>> {
-        let rows = sqlx::query(concat!(
+        let rows = crate::db::query(concat!(
             issue_select_lean!(),
             " WHERE i.project_id = ? AND i.status = ? AND i.completed_at >= ? \
              ORDER BY i.completed_at DESC, i.id DESC LIMIT ?"
@@ -197,7 +197,7 @@ impl IssueStats for SqliteTx {
         project_id: i64,
         statuses: &[Status],
     ) -> Result<Vec<OwnerLoad>> {
-        let mut b = QueryBuilder::<Sqlite>::new(
+        let mut b = QueryBuilder::new(
             "SELECT owner, status, count(*) AS n, max(updated_at) AS last FROM issues \
              WHERE archived = 0 AND project_id = ",
         );
@@ -226,7 +226,7 @@ impl IssueStats for SqliteTx {
         limit: i64,
     ) -> Result<Vec<Issue>> {
         // Walks the index issues_updated newest first until `limit` match.
-        let mut b = QueryBuilder::<Sqlite>::new(concat!(
+        let mut b = QueryBuilder::new(concat!(
             issue_select_lean!(),
             " WHERE i.archived = 0 AND i.project_id = "
         ));
@@ -241,7 +241,7 @@ impl IssueStats for SqliteTx {
     }
 
     async fn minutes_logged_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
-        let n: Option<i64> = sqlx::query_scalar(
+        let n: Option<i64> = crate::db::query_scalar(
             // A range of the covering index work_logs_project_time.
             "SELECT sum(minutes) FROM work_logs WHERE project_id = ? AND logged_at >= ?",
         )
@@ -255,7 +255,7 @@ impl IssueStats for SqliteTx {
     async fn created_since(&mut self, project_id: i64, since: DateTime<Utc>) -> Result<i64> {
         // `archived IN (0, 1)` lets the index issues_created (project_id,
         // archived, created_at, id) serve both halves as ranges.
-        let n = sqlx::query_scalar(
+        let n = crate::db::query_scalar(
             "SELECT count(*) FROM issues WHERE project_id = ? AND archived IN (0, 1) \
              AND created_at >= ?",
         )
@@ -273,7 +273,7 @@ impl IssueStats for SqliteTx {
         limit: i64,
     ) -> Result<Vec<String>> {
         // Keys are `KEY-N`: the number is the text after the project key and its dash.
-        let keys = sqlx::query_scalar(
+        let keys = crate::db::query_scalar(
             "WITH numbered AS ( \
                SELECT i.key, CAST(substr(i.key, length(p.key) + 2) AS INTEGER) AS n \
                FROM issues i JOIN projects p ON p.id = i.project_id \

@@ -1,11 +1,11 @@
 //! Whole tables as portable rows (see `lazypm_store::tables`).
 
+use crate::db::QueryBuilder;
+use crate::db::Row as SqliteRow;
 use async_trait::async_trait;
 use lazypm_store::tables::{Kind, Row, Table, Tables};
 use lazypm_store::{Result, StoreError};
 use serde_json::Value;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row as _, Sqlite};
 
 use super::{SqliteTx, parse_date, parse_ts, ts};
 
@@ -20,7 +20,7 @@ impl Tables for SqliteTx {
             table.name,
             key.join(", ")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = crate::db::query(sql)
             .bind(limit)
             .bind(offset)
             .fetch_all(self.conn())
@@ -33,7 +33,7 @@ impl Tables for SqliteTx {
         // SQLite allows 32766 bound values per statement.
         let per_statement = (30_000 / columns.len()).max(1);
         for chunk in rows.chunks(per_statement) {
-            let mut b = QueryBuilder::<Sqlite>::new(format!(
+            let mut b = QueryBuilder::new(format!(
                 "INSERT INTO {} ({}) ",
                 table.name,
                 columns.join(", ")
@@ -63,19 +63,18 @@ impl Tables for SqliteTx {
     }
 
     async fn clear(&mut self, table: &Table) -> Result<u64> {
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
+        let done = crate::db::query(format!("DELETE FROM {}", table.name))
             .execute(self.conn())
             .await?;
         Ok(done.rows_affected())
     }
 
     async fn count_rows(&mut self, table: &Table) -> Result<i64> {
-        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM {}",
-            table.name
-        )))
-        .fetch_one(self.conn())
-        .await?)
+        Ok(
+            crate::db::query_scalar(format!("SELECT count(*) FROM {}", table.name))
+                .fetch_one(self.conn())
+                .await?,
+        )
     }
 
     async fn after_copy(&mut self) -> Result<()> {

@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use lazypm_domain::{IssueKey, Task, TaskKey};
-use sqlx::Row;
 
 use super::{SqliteTx, parse_enum, parse_ts, ts};
 use lazypm_store::{Result, StoreError, Tasks};
@@ -13,7 +12,7 @@ impl Tasks for SqliteTx {
         let number = TaskKey::parse("task_key", &t.key)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?
             .number;
-        let id = sqlx::query_scalar(
+        let id = crate::db::query_scalar(
             "INSERT INTO tasks (issue_id, number, title, status, assignee, details, checklist, notes, \
              estimate_minutes, version, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -36,11 +35,12 @@ impl Tasks for SqliteTx {
     }
 
     async fn next_task_number(&mut self, issue_id: i64) -> Result<i64> {
-        let n =
-            sqlx::query_scalar("SELECT coalesce(max(number), 0) + 1 FROM tasks WHERE issue_id = ?")
-                .bind(issue_id)
-                .fetch_one(self.conn())
-                .await?;
+        let n = crate::db::query_scalar(
+            "SELECT coalesce(max(number), 0) + 1 FROM tasks WHERE issue_id = ?",
+        )
+        .bind(issue_id)
+        .fetch_one(self.conn())
+        .await?;
         Ok(n)
     }
 
@@ -48,7 +48,7 @@ impl Tasks for SqliteTx {
         let Ok(parsed) = TaskKey::parse("task_key", key) else {
             return Ok(None);
         };
-        let row = sqlx::query(
+        let row = crate::db::query(
             "SELECT t.*, i.key AS issue_key FROM tasks t JOIN issues i ON i.id = t.issue_id \
              WHERE i.key = ? AND t.number = ?",
         )
@@ -83,7 +83,7 @@ impl Tasks for SqliteTx {
     }
 
     async fn update_task(&mut self, t: &Task, expected_version: i64) -> Result<()> {
-        let done = sqlx::query(
+        let done = crate::db::query(
             "UPDATE tasks SET title = ?, status = ?, assignee = ?, details = ?, checklist = ?, \
              notes = ?, estimate_minutes = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
         )

@@ -96,16 +96,14 @@ impl TestStore {
         use sqlx::Connection as _;
         match &self.schema {
             None => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.url)
-                    .await
-                    .expect("the test's SQLite file opens");
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite.to_string()));
-                for p in params {
-                    q = q.bind(*p);
-                }
-                let done = q.execute(&mut conn).await.expect("the statement runs");
-                let _ = conn.close().await;
-                done.rows_affected()
+                let path = self.url.trim_start_matches("sqlite://");
+                let conn = rusqlite::Connection::open(path).expect("the test's SQLite file opens");
+                conn.busy_timeout(std::time::Duration::from_secs(30))
+                    .expect("the busy timeout can be set");
+                let done = conn
+                    .execute(sqlite, rusqlite::params_from_iter(params.iter()))
+                    .expect("the statement runs");
+                done as u64
             }
             Some((base, schema)) => {
                 let options: sqlx::postgres::PgConnectOptions = base
