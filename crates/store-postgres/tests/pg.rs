@@ -93,28 +93,6 @@ async fn a_later_event_waits_for_an_earlier_one_to_commit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_sees_one_snapshot() {
-    let Some((_test, store)) = store().await else {
-        return;
-    };
-    let mut read = store.begin_read().await.unwrap();
-    assert_eq!(read.count_events_after(0).await.unwrap(), 0);
-    let mut write = store.begin_write().await.unwrap();
-    write.insert_event(&event(1), None).await.unwrap();
-    write.commit().await.unwrap();
-    assert_eq!(
-        read.count_events_after(0).await.unwrap(),
-        0,
-        "a read transaction keeps the snapshot it started with"
-    );
-    drop(read);
-    let mut read = store.begin_read().await.unwrap();
-    assert_eq!(read.count_events_after(0).await.unwrap(), 1);
-    drop(read);
-    store.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_committed_anywhere_wakes_the_listeners_of_that_schema_only() {
     let Some((test, watcher)) = store().await else {
         return;

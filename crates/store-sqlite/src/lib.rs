@@ -420,9 +420,13 @@ impl Store for SqliteStore {
     }
 
     async fn begin_read(&self) -> Result<Box<dyn Tx>> {
+        // A deferred BEGIN: the snapshot is taken at the first read and kept
+        // until the transaction ends, so every statement sees the same one.
+        let conn = self.pool.get()?;
+        conn.execute_batch("BEGIN").map_err(db::error)?;
         Ok(Box::new(SqliteTx {
-            conn: self.pool.get()?,
-            open: false,
+            conn,
+            open: true,
             _writer: None,
         }))
     }
@@ -442,13 +446,14 @@ impl Store for SqliteStore {
     }
 }
 
-/// A SQLite write transaction, or a read connection: reads run without
-/// BEGIN/COMMIT, and each statement sees a consistent snapshot.
+/// A SQLite transaction: a write holding the write lock from its start
+/// (`BEGIN IMMEDIATE`), or a read on one snapshot (`BEGIN`). Either is rolled
+/// back when dropped uncommitted.
 pub struct SqliteTx {
     // Fields drop in order: the connection goes back (after `Drop` rolled
     // back anything uncommitted) before the writers' lock is let go.
     conn: Pooled,
-    /// A write transaction not yet committed.
+    /// A transaction not yet ended.
     open: bool,
     /// The writers' lock, held until the transaction ends.
     _writer: Option<std::fs::File>,
@@ -465,7 +470,7 @@ impl Drop for SqliteTx {
         if self.open
             && let Err(e) = self.conn.execute_batch("ROLLBACK")
         {
-            tracing::warn!(error = %e, "cannot roll back an abandoned write");
+            tracing::warn!(error = %e, "cannot roll back an abandoned transaction");
         }
     }
 }
