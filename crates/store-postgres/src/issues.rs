@@ -312,9 +312,9 @@ impl Issues for PgTx {
                  WHERE d.to_id = i.id AND d.kind = 'blocks' AND o.status IN {OPEN_SQL})"
             ));
         }
-        b.push(" ORDER BY i.priority COLLATE \"C\", i.id LIMIT ")
+        b.push(" ORDER BY i.priority, i.id LIMIT ")
             .push_bind(q.limit)
-            .push(") c ORDER BY c.priority COLLATE \"C\", c.id");
+            .push(") c ORDER BY c.priority, c.id");
         let rows = b.build().fetch_all(self.conn()?).await?;
         rows.iter()
             .map(|r| {
@@ -352,7 +352,7 @@ impl Issues for PgTx {
 /// The SQL sort expression of a sort field, and whether its natural order is descending.
 fn sort_expr(field: SortField) -> (Cow<'static, str>, bool) {
     match field {
-        SortField::Priority => ("(i.priority COLLATE \"C\")".into(), false),
+        SortField::Priority => ("i.priority".into(), false),
         SortField::Updated => ("i.updated_at".into(), true),
         SortField::Created => ("i.created_at".into(), true),
         SortField::Key => ("i.id".into(), false),
