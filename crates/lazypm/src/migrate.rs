@@ -185,6 +185,7 @@ async fn copy(
     to.after_copy().await?;
     to.commit().await?;
     drop(from);
+    target.refresh_statistics().await?;
     bar.finish_and_clear();
 
     // Read the target back and compare, table by table.

@@ -270,6 +270,22 @@ impl Store for PgStore {
         self.pool.close().await;
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        // Outside any transaction (VACUUM refuses to run in one), on the
+        // store's own tables only: the connection's search_path is its schema.
+        let names: Vec<&str> = lazypm_store::tables::TABLES
+            .iter()
+            .map(|t| t.name)
+            .collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "VACUUM (ANALYZE) {}",
+            names.join(", ")
+        )))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         self.signal
             .get_or_init(|| {

@@ -73,6 +73,16 @@ pub trait Store: Send + Sync {
     fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
         None
     }
+    /// Brings the query planner's view of the tables up to date after many
+    /// rows were written at once (a migration, an import, a bench's seed),
+    /// so the next queries are planned for the data as it now is. On
+    /// PostgreSQL, `VACUUM (ANALYZE)` of the store's tables (until autovacuum
+    /// got round to them, a search right after a bulk load scanned every
+    /// issue instead of the text index); nothing on SQLite, whose plans do
+    /// not depend on gathered statistics.
+    async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// One open transaction, with every repository's operations. Dropping it
