@@ -241,6 +241,7 @@ async fn seeded(dir: &Path, url: &str, size: usize) -> anyhow::Result<Service> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    svc.store().refresh_statistics().await?;
     Ok(svc)
 }
 
@@ -417,35 +418,20 @@ async fn measure(
         async move { create(svc, &mut Rng(n | 1), size + 1).await.map(drop) }
     })
     .await?;
-    push("create issue", t, (!big).then_some(0.5));
+    push("create issue", t, (!big).then_some(0.3));
 
     let exe = std::env::current_exe().context("cannot find the lazypm executable")?;
     let runs = (samples / 5).max(20);
-    let t = time(runs, |_| {
-        let exe = exe.clone();
-        let key = format!("BENCH-{}", 1 + (rng.next() % size as u64));
-        async move {
-            let out = Command::new(&exe)
-                .args([
-                    "--data-dir",
-                    &dir.display().to_string(),
-                    "--project",
-                    "BENCH",
-                    "call",
-                    "pm_get_issue",
-                    &format!("{{\"issue_key\":\"{key}\"}}"),
-                ])
-                .output()?;
-            anyhow::ensure!(
-                out.status.success(),
-                "lazypm call failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            Ok(())
-        }
-    })
-    .await?;
-    push("process: call pm_get_issue", t, (!big).then_some(10.0));
+    rows.extend(processes(&exe, dir, size, runs, &mut rng).await?);
+    let mut push = |op, (p50, p95): (Duration, Duration), target: Option<f64>| {
+        rows.push(Row {
+            op,
+            size,
+            p50,
+            p95,
+            target,
+        })
+    };
 
     let t = time(runs, |_| {
         let exe = exe.clone();
@@ -487,5 +473,86 @@ async fn measure(
         (p50.saturating_sub(direct), p95.saturating_sub(direct)),
         (!big).then_some(1.0),
     );
+    Ok(rows)
+}
+
+/// Whole `lazypm` processes, spawn to exit, as an agent's shell runs them:
+/// the everyday commands, and `--version` for the floor every process pays.
+async fn processes(
+    exe: &Path,
+    dir: &Path,
+    size: usize,
+    runs: usize,
+    rng: &mut Rng,
+) -> anyhow::Result<Vec<Row>> {
+    let big = size >= 100_000;
+    let data = dir.display().to_string();
+    let base = ["--data-dir", data.as_str(), "--project", "BENCH"];
+    let run = |args: Vec<String>| -> anyhow::Result<()> {
+        let out = Command::new(exe).args(base).args(&args).output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "lazypm {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    let mut rows = Vec::new();
+    let key = |rng: &mut Rng| format!("BENCH-{}", 1 + (rng.next() % size as u64));
+    let cases: [(&'static str, f64); 7] = [
+        ("process: --version", 0.0),
+        ("process: issue show", 3.0),
+        ("process: issue list", 5.0),
+        ("process: issue search", 5.0),
+        ("process: next", 5.0),
+        ("process: issue create", 5.0),
+        ("process: update issue", 5.0),
+    ];
+    for (n, (op, target)) in cases.into_iter().enumerate() {
+        let t = time(runs, |i| {
+            let args: Vec<String> = match n {
+                0 => vec!["--version".into()],
+                1 => vec!["issue".into(), "show".into(), key(rng)],
+                2 => vec![
+                    "issue".into(),
+                    "list".into(),
+                    "--status".into(),
+                    "proposed".into(),
+                ],
+                3 => vec!["issue".into(), "search".into(), rng.word().into()],
+                4 => vec!["next".into()],
+                5 => vec![
+                    "issue".into(),
+                    "create".into(),
+                    "--title".into(),
+                    format!("Process bench {i} {}", rng.word()),
+                ],
+                _ => vec![
+                    "call".into(),
+                    "pm_update_issue".into(),
+                    format!(r#"{{"issue_key":"{}","title":"Renamed {i}"}}"#, key(rng)),
+                ],
+            };
+            let result = if n == 0 {
+                Command::new(exe)
+                    .arg("--version")
+                    .output()
+                    .map(drop)
+                    .map_err(Into::into)
+            } else {
+                run(args)
+            };
+            async move { result }
+        })
+        .await?;
+        rows.push(Row {
+            op,
+            size,
+            p50: t.0,
+            p95: t.1,
+            target: (!big && target > 0.0).then_some(target),
+        });
+    }
     Ok(rows)
 }

@@ -140,8 +140,12 @@ fn main() -> ExitCode {
     let speaker = cli_errors::Speaker::of(&cli.command);
     init_tracing();
     // An MCP session serves calls concurrently: one slow call must not hold
-    // up the others. Every other command does one thing and needs one thread.
-    let mut builder = if matches!(cli.command, Command::Mcp(_) | Command::Serve(_)) {
+    // up the others. The bench measures the service as those servers run it.
+    // Every other command does one thing and needs one thread.
+    let mut builder = if matches!(
+        cli.command,
+        Command::Mcp(_) | Command::Serve(_) | Command::Bench(_)
+    ) {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(2);
         b
