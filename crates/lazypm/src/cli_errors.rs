@@ -250,7 +250,9 @@ impl Speaker {
             | Command::Serve(_)
             | Command::Bench(_)
             | Command::Migrate(_)
-            | Command::Audit(_) => &[],
+            | Command::Audit(_)
+            | Command::Completions(_)
+            | Command::Man(_) => &[],
         };
         Speaker::Cli(words)
     }

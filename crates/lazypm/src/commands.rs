@@ -421,6 +421,8 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
         | Command::Bench(_)
         | Command::Migrate(_)
         | Command::Audit(_)
+        | Command::Completions(_)
+        | Command::Man(_)
         | Command::Mcp(_)
         | Command::Serve(_)
         | Command::Git(_)

@@ -25,6 +25,7 @@ mod commands;
 mod config;
 mod gitcmd;
 mod hookcmd;
+mod installcmd;
 mod migrate;
 mod render;
 mod servecmd;
@@ -116,6 +117,10 @@ enum Command {
     Audit(auditcmd::AuditCommand),
     /// Copy a whole store to another (SQLite to PostgreSQL and back), verified by row counts and checksums.
     Migrate(migrate::MigrateArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(installcmd::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(installcmd::ManArgs),
 }
 
 #[derive(clap::Args)]
@@ -184,6 +189,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             render::tools(json);
             return Ok(());
         }
+        Command::Completions(args) => return installcmd::completions(args),
+        Command::Man(args) => return installcmd::man(args),
         Command::Bench(_) | Command::Migrate(_) | Command::Audit(_) => None,
         Command::Mcp(args) => {
             // Refuse a bad selection before speaking MCP: the client shows stderr.
