@@ -3,21 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::Utc;
-use lazypm_domain::{Event, EventType};
-use lazypm_testkit::TestDir;
-
-fn event(n: usize) -> Event {
-    Event {
-        id: format!("e-{n}"),
-        at: Utc::now(),
-        actor: "tester".into(),
-        event_type: EventType::IssueUpdated,
-        project: Some("PM".into()),
-        entity: "PM-1".into(),
-        changes: serde_json::json!({ "n": n }),
-    }
-}
+use lazypm_testkit::{TestDir, event};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_sees_one_snapshot_and_a_dropped_write_leaves_nothing() {

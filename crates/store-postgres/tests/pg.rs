@@ -7,23 +7,9 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
-use lazypm_domain::{Event, EventType};
 use lazypm_store::{Store, StoreError};
 use lazypm_store_postgres::PgStore;
-use lazypm_testkit::TestStore;
-
-fn event(n: usize) -> Event {
-    Event {
-        id: format!("e-{n}"),
-        at: Utc::now(),
-        actor: "tester".into(),
-        event_type: EventType::IssueUpdated,
-        project: Some("PM".into()),
-        entity: "PM-1".into(),
-        changes: serde_json::json!({ "n": n }),
-    }
-}
+use lazypm_testkit::{TestStore, event};
 
 /// A fresh schema on the test server, or none when no server is configured.
 async fn store() -> Option<(TestStore, PgStore)> {

@@ -206,3 +206,17 @@ impl Deref for TestDir {
         &self.dir
     }
 }
+
+/// A plain audit event numbered `n` (id `e-n`), for tests that write events
+/// straight through a store.
+pub fn event(n: usize) -> lazypm_domain::Event {
+    lazypm_domain::Event {
+        id: format!("e-{n}"),
+        at: chrono::Utc::now(),
+        actor: "tester".into(),
+        event_type: lazypm_domain::EventType::IssueUpdated,
+        project: Some("PM".into()),
+        entity: "PM-1".into(),
+        changes: serde_json::json!({ "n": n }),
+    }
+}
