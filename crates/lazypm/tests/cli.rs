@@ -6,79 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-struct Env {
-    _store: lazypm_testkit::TestStore,
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    project: PathBuf,
-}
-
-fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let project = dir.path().join("app");
-    std::fs::create_dir_all(&project).unwrap();
-    Env {
-        _store: lazypm_testkit::TestStore::for_data_dir(&data),
-        data,
-        project,
-        _dir: dir,
-    }
-}
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin!("lazypm").to_path_buf()
-}
-
-impl Env {
-    fn cmd(&self, actor: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(bin());
-        c.current_dir(&self.project)
-            .env_remove("LAZYPM_PROJECT")
-            .env_remove("LAZYPM_DATABASE_URL")
-            .env("LAZYPM_DATA_DIR", &self.data)
-            .env("LAZYPM_ACTOR", actor)
-            .args(args);
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd("alice", args).output().unwrap()
-    }
-
-    /// Runs a command that must succeed; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs a command that must fail; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "{args:?} should fail but printed {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    fn events(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.data.join("events.jsonl")).unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
+mod support;
+use support::{Env, bin, env};
 
 fn init(e: &Env) {
     e.ok(&["init", "--key", "APP", "--name", "App"]);
