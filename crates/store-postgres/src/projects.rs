@@ -93,6 +93,15 @@ impl Projects for PgTx {
         Ok(n)
     }
 
+    async fn reserve_issue_numbers(&mut self, project_id: i64, number: i64) -> Result<()> {
+        sqlx::query("UPDATE projects SET next_issue_number = GREATEST(next_issue_number, $1 + 1) WHERE id = $2")
+            .bind(number)
+            .bind(project_id)
+            .execute(self.conn()?)
+            .await?;
+        Ok(())
+    }
+
     async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT module, count(*) FILTER (WHERE status IN {OPEN}) AS open, count(*) AS total \

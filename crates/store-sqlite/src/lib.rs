@@ -443,6 +443,50 @@ impl Store for SqliteStore {
         self.read_only.is_some()
     }
 
+    async fn backup_into(&self, path: &Path) -> Result<bool> {
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Database(format!("{} is not a UTF-8 path", path.display()))
+        })?;
+        let conn = self.pool.get()?;
+        conn.execute("VACUUM INTO ?1", [target])
+            .map_err(db::error)?;
+        Ok(true)
+    }
+
+    async fn integrity_check(&self) -> Result<Vec<String>> {
+        let conn = self.pool.get()?;
+        let mut problems = Vec::new();
+        {
+            let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(db::error)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(db::error)?;
+            for row in rows {
+                let line = row.map_err(db::error)?;
+                if line != "ok" {
+                    problems.push(line);
+                }
+            }
+        }
+        let mut stmt = conn
+            .prepare("PRAGMA foreign_key_check")
+            .map_err(db::error)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(format!(
+                    "{} row {} names a missing row of {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?.unwrap_or_default(),
+                    r.get::<_, String>(2)?
+                ))
+            })
+            .map_err(db::error)?;
+        for row in rows {
+            problems.push(row.map_err(db::error)?);
+        }
+        Ok(problems)
+    }
+
     async fn close(&self) {
         // The last connection to close checkpoints the WAL into the database
         // and removes lazypm.db-wal and lazypm.db-shm.
@@ -512,3 +556,53 @@ pub(crate) fn parse_opt_ts(text: Option<String>) -> Result<Option<DateTime<Utc>>
 }
 
 pub(crate) use lazypm_store::detail::parse_enum;
+
+/// Every row of a table in another program's SQLite database (an import's
+/// source), each as column → JSON value: integers and reals as numbers,
+/// text as strings, NULL as null, blobs as null. The file is opened
+/// read-only; a missing table is an empty list.
+pub fn read_foreign_table(
+    path: &Path,
+    table: &str,
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    use rusqlite::types::ValueRef;
+    use serde_json::Value;
+    let open_err = |message: String| StoreError::Open {
+        path: path.display().to_string(),
+        message,
+    };
+    check_header(path).map_err(open_err)?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| open_err(explain(&e)))?;
+    let exists: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .map_err(db::error)?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    // The name was just found among the file's tables; quoting keeps any
+    // character in it a name.
+    let sql = format!("SELECT * FROM \"{}\"", table.replace('"', "\"\""));
+    let mut stmt = conn.prepare(&sql).map_err(db::error)?;
+    let names: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let mut rows = stmt.query([]).map_err(db::error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db::error)? {
+        let mut map = serde_json::Map::new();
+        for (i, name) in names.iter().enumerate() {
+            let value = match row.get_ref(i).map_err(db::error)? {
+                ValueRef::Null | ValueRef::Blob(_) => Value::Null,
+                ValueRef::Integer(n) => Value::from(n),
+                ValueRef::Real(f) => Value::from(f),
+                ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+            };
+            map.insert(name.clone(), value);
+        }
+        out.push(map);
+    }
+    Ok(out)
+}

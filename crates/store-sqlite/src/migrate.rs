@@ -64,8 +64,15 @@ pub(crate) fn applied(conn: &Connection) -> rusqlite::Result<Option<i64>> {
 /// every missing migration in one write transaction, so processes opening
 /// a new file at once apply each migration exactly once between them.
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {
-    if applied(conn).map_err(error)? == Some(newest()) {
-        return Ok(());
+    run_these(conn, MIGRATIONS)
+}
+
+fn run_these(conn: &mut Connection, migrations: &[Migration]) -> Result<()> {
+    let newest = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+    match applied(conn).map_err(error)? {
+        Some(v) if v >= newest => return Ok(()),
+        Some(v) => backup_before_upgrade(conn, v)?,
+        None => {}
     }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -94,7 +101,7 @@ pub(crate) fn run(conn: &mut Connection) -> Result<()> {
             done.insert(version, checksum);
         }
     }
-    for m in MIGRATIONS {
+    for m in migrations {
         let checksum = Sha384::digest(m.sql.as_bytes()).to_vec();
         match done.get(&m.version) {
             Some(applied) if *applied == checksum => continue,
@@ -123,6 +130,39 @@ pub(crate) fn run(conn: &mut Connection) -> Result<()> {
         .map_err(error)?;
     }
     tx.commit().map_err(error)
+}
+
+/// Copies a database about to be upgraded into the `backup/` folder beside
+/// it (`lazypm-v3-20261127-101500.db`), so an upgrade that goes wrong, or a
+/// newer build given up, leaves the store as it was to go back to.
+fn backup_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let Some(dir) = std::path::Path::new(path).parent() else {
+        return Ok(());
+    };
+    let dir = dir.join("backup");
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let target = dir.join(format!("lazypm-v{version}-{stamp}.db"));
+    let copied = std::fs::create_dir_all(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| target.to_str().ok_or("not a UTF-8 path".to_string()))
+        .and_then(|t| {
+            conn.execute("VACUUM INTO ?1", [t])
+                .map_err(|e| e.to_string())
+        });
+    match copied {
+        Ok(_) => {
+            tracing::info!(backup = %target.display(), "database backed up before its upgrade");
+            Ok(())
+        }
+        Err(e) => Err(lazypm_store::StoreError::Database(format!(
+            "the database needs an upgrade, and its backup into {} failed first ({e}); \
+             nothing was changed",
+            target.display()
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -161,5 +201,41 @@ mod tests {
         .unwrap();
         let err = run(&mut conn).unwrap_err().to_string();
         assert!(err.contains("migration 2 (meta)"), "{err}");
+    }
+
+    #[test]
+    fn an_upgrade_backs_the_database_up_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lazypm.db");
+        let older = &MIGRATIONS[..MIGRATIONS.len() - 1];
+        let old_version = older.iter().map(|m| m.version).max().unwrap();
+        let mut conn = Connection::open(&path).unwrap();
+        run_these(&mut conn, older).unwrap();
+        assert!(
+            !dir.path().join("backup").exists(),
+            "a new database needs no backup"
+        );
+        run(&mut conn).unwrap();
+        assert_eq!(applied(&conn).unwrap(), Some(newest()));
+        let backups: Vec<_> = std::fs::read_dir(dir.path().join("backup"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(backups.len(), 1, "{backups:?}");
+        let name = backups[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        assert!(
+            name.starts_with(&format!("lazypm-v{old_version}-")),
+            "{name}"
+        );
+        let copy = Connection::open(&backups[0]).unwrap();
+        assert_eq!(
+            applied(&copy).unwrap(),
+            Some(old_version),
+            "the backup holds the store as it was"
+        );
     }
 }

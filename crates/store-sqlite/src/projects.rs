@@ -85,6 +85,17 @@ impl Projects for SqliteTx {
         Ok(n)
     }
 
+    async fn reserve_issue_numbers(&mut self, project_id: i64, number: i64) -> Result<()> {
+        crate::db::query(
+            "UPDATE projects SET next_issue_number = max(next_issue_number, ? + 1) WHERE id = ?",
+        )
+        .bind(number)
+        .bind(project_id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
     async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>> {
         let rows = crate::db::query(format!(
             "SELECT module, sum(status NOT IN {CLOSED}) AS open, count(*) AS total \

@@ -83,6 +83,19 @@ pub trait Store: Send + Sync {
     async fn refresh_statistics(&self) -> Result<()> {
         Ok(())
     }
+    /// Writes a consistent copy of the whole store into a new SQLite file at
+    /// `path` while others go on writing, and says whether it could: SQLite
+    /// copies itself (`VACUUM INTO`, from one read snapshot); other backends
+    /// answer `false`, and the caller copies them table by table.
+    async fn backup_into(&self, _path: &std::path::Path) -> Result<bool> {
+        Ok(false)
+    }
+    /// What the backend's own consistency check finds wrong (empty when
+    /// nothing): on SQLite `PRAGMA integrity_check` and the foreign keys;
+    /// a database server keeps its own, so elsewhere nothing.
+    async fn integrity_check(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// One open transaction, with every repository's operations. Dropping it
@@ -114,6 +127,9 @@ pub trait Projects {
     async fn update_project(&mut self, p: &Project) -> Result<()>;
     /// Takes the next issue number of a project; numbers are never handed out twice.
     async fn allocate_issue_number(&mut self, project_id: i64) -> Result<i64>;
+    /// Makes sure numbers up to `number` are never allocated again (an
+    /// imported `KEY-N` keeps its number; the next new issue comes after it).
+    async fn reserve_issue_numbers(&mut self, project_id: i64, number: i64) -> Result<()>;
     /// Issue counts (open, total) per module; `None` for issues without one.
     async fn module_counts(&mut self, project_id: i64) -> Result<Vec<(Option<String>, i64, i64)>>;
     /// Moves every issue of `from` to module `to` (or none); returns the keys moved.
