@@ -115,6 +115,12 @@ impl EventSink {
     /// and appends, in order and once, the events a process killed between
     /// commit and append left out. Returns how many were appended.
     pub async fn repair(&self, store: &dyn Store) -> Result<usize> {
+        self.fill(store, true).await
+    }
+
+    /// [`EventSink::repair`]; `announce` warns of what was missing (a
+    /// rebuild expects everything to be).
+    async fn fill(&self, store: &dyn Store, announce: bool) -> Result<usize> {
         if self.path.is_none() || store.is_read_only() {
             return Ok(0);
         }
@@ -159,16 +165,36 @@ impl EventSink {
             .map(|c| (c.event.clone(), c.hash.clone()))
             .collect();
         if !missing.is_empty() {
-            tracing::warn!(
-                count = missing.len(),
-                "events.jsonl lacked committed events; appending them"
-            );
+            if announce {
+                tracing::warn!(
+                    count = missing.len(),
+                    "events.jsonl lacked committed events; appending them"
+                );
+            }
             self.append(file.try_clone().ok(), &missing);
         }
         if let Some(last) = pending.last() {
             self.advance(store, &file, last.seq, mark).await?;
         }
         Ok(missing.len())
+    }
+
+    /// After the store's content was replaced as a whole (a restore): moves
+    /// the file to `aside` (it described the store as it was, and is kept),
+    /// then writes a new one from the events table. Returns how many events
+    /// the new file holds.
+    pub async fn rebuild(&self, store: &dyn Store, aside: &Path) -> Result<usize> {
+        let Some(path) = self.path.as_deref() else {
+            return Ok(0);
+        };
+        if let Some(file) = self.open() {
+            lock(&file, true).await;
+            std::fs::rename(path, aside)?;
+        }
+        let mut tx = store.begin_write().await?;
+        tx.set_meta(MARK, "0 0").await?;
+        tx.commit().await?;
+        self.fill(store, false).await
     }
 
     /// Moves the mark to `seq`: every event up to it is now in the file.

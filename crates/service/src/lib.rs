@@ -8,6 +8,7 @@ mod audit_verify;
 mod detect;
 mod error;
 mod fields;
+pub mod import;
 mod input;
 pub mod ops;
 mod registry;
