@@ -252,7 +252,12 @@ impl Speaker {
             | Command::Migrate(_)
             | Command::Audit(_)
             | Command::Completions(_)
-            | Command::Man(_) => &[],
+            | Command::Man(_)
+            | Command::Healthcheck(_)
+            | Command::Export(_)
+            | Command::Import(_)
+            | Command::Backup(_)
+            | Command::Restore(_) => &[],
         };
         Speaker::Cli(words)
     }

@@ -18,13 +18,17 @@ macro_rules! show {
 }
 
 mod auditcmd;
+mod backupcmd;
 mod bench;
 mod benchweb;
 mod cli_errors;
 mod commands;
 mod config;
+mod exportcmd;
 mod gitcmd;
+mod healthcmd;
 mod hookcmd;
+mod importcmd;
 mod installcmd;
 mod migrate;
 mod render;
@@ -117,6 +121,16 @@ enum Command {
     Audit(auditcmd::AuditCommand),
     /// Copy a whole store to another (SQLite to PostgreSQL and back), verified by row counts and checksums.
     Migrate(migrate::MigrateArgs),
+    /// Import from the original system (seed-json, seed-sqlite), beads, taskmaster, backlog, github, or a lazypm json export.
+    Import(importcmd::ImportArgs),
+    /// Write the store as json (everything, re-importable), csv (issues), markdown (a file per issue) or events (JSONL).
+    Export(exportcmd::ExportArgs),
+    /// Back the store up into the data directory's backup/ folder (consistent while agents write), or verify or list backups.
+    Backup(backupcmd::BackupArgs),
+    /// Replace the store's content with a backup's, after checking the backup and backing up the store as it is.
+    Restore(backupcmd::RestoreArgs),
+    /// Ask a running `lazypm serve` whether it is healthy (exit 0 if so): a container's health check.
+    Healthcheck(healthcmd::HealthArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     Completions(installcmd::CompletionsArgs),
     /// Print the manual page (roff), or write one per command with --dir.
@@ -191,7 +205,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Completions(args) => return installcmd::completions(args),
         Command::Man(args) => return installcmd::man(args),
-        Command::Bench(_) | Command::Migrate(_) | Command::Audit(_) => None,
+        Command::Healthcheck(args) => return healthcmd::run(args),
+        Command::Bench(_)
+        | Command::Migrate(_)
+        | Command::Audit(_)
+        | Command::Backup(_)
+        | Command::Restore(_) => None,
         Command::Mcp(args) => {
             // Refuse a bad selection before speaking MCP: the client shows stderr.
             mcp_selection(args).resolve()?;
@@ -216,6 +235,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Bench(args) => bench::run(args, cli.settings.database_url.clone()).await,
             Command::Migrate(args) => migrate::run(args, json).await,
             Command::Audit(cmd) => auditcmd::run(cmd, &cli.settings).await,
+            Command::Backup(args) => backupcmd::backup(args, &cli.settings).await,
+            Command::Restore(args) => backupcmd::restore(args, &cli.settings).await,
             _ => Ok(()),
         };
     };
@@ -242,6 +263,8 @@ async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow
             Ok(())
         }
         Command::Report { name, args } => report(svc, name, args, json).await,
+        Command::Export(args) => exportcmd::run(svc, args).await,
+        Command::Import(args) => importcmd::run(svc, args, &cli.settings).await,
         command => commands::run(svc, command, json).await,
     }
 }

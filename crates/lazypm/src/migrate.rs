@@ -31,9 +31,9 @@ const PAGE: i64 = 2_000;
 
 /// What was copied, per table.
 #[derive(Debug, Default, PartialEq)]
-struct Tally {
-    rows: i64,
-    sha256: String,
+pub(crate) struct Tally {
+    pub rows: i64,
+    pub sha256: String,
 }
 
 pub async fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
@@ -47,7 +47,7 @@ pub async fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     let target = lazypm_service::open_store(&args.to)
         .await
         .with_context(|| format!("cannot open the target {}", redact(&args.to)))?;
-    let result = copy(&*source, &*target, &args, json).await;
+    let result = copy(&*source, &*target, args.replace, &redact(&args.to), json).await;
     source.close().await;
     target.close().await;
     let report = result?;
@@ -81,10 +81,15 @@ pub async fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn copy(
+/// Copies every table of `source` into `target` in one transaction and
+/// reads the target back to prove it; `replace` lets a non-empty target be
+/// emptied first (in the same transaction). `target_name` is how errors
+/// name it. Returns each table's row count and checksum.
+pub(crate) async fn copy(
     source: &dyn Store,
     target: &dyn Store,
-    args: &MigrateArgs,
+    replace: bool,
+    target_name: &str,
     quiet: bool,
 ) -> anyhow::Result<BTreeMap<&'static str, Tally>> {
     // A write transaction on the source holds its writers off, so the copy
@@ -116,9 +121,8 @@ async fn copy(
     };
     if !occupied.is_empty() {
         anyhow::ensure!(
-            args.replace,
-            "the target {} is not empty ({}): pass --replace to replace what it holds, or name an empty store",
-            redact(&args.to),
+            replace,
+            "the target {target_name} is not empty ({}): pass --replace to replace what it holds, or name an empty store",
             occupied.join(", ")
         );
         for t in TABLES.iter().rev() {
@@ -229,7 +233,7 @@ async fn copy(
 }
 
 /// The report's tables in copy order.
-fn in_order<'a>(
+pub(crate) fn in_order<'a>(
     report: &'a BTreeMap<&'static str, Tally>,
 ) -> impl Iterator<Item = (&'static str, &'a Tally)> {
     TABLES
@@ -250,7 +254,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A URL fit to print: any password replaced by `***`.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

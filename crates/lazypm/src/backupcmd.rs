@@ -1,0 +1,342 @@
+//! `lazypm backup` (and `backup verify`, `backup list`) and `lazypm restore`.
+//!
+//! A backup is one SQLite file in the data directory's `backup/` folder,
+//! named by the moment it was taken (`lazypm-20261127-101500-123.db`). On
+//! SQLite it is the store's own consistent copy (`VACUUM INTO`, from one read
+//! snapshot, so agents go on writing while it runs); on PostgreSQL every
+//! table is copied into it the way `lazypm migrate` copies, and verified the
+//! same way. Either kind restores into either backend.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use lazypm_store::Store;
+use lazypm_store::tables::TABLES;
+use serde::Serialize;
+
+use crate::config::Settings;
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    command: Option<BackupCommand>,
+    /// How many timestamped backups the backup folder keeps; older ones are
+    /// removed after a new one is verified (0 keeps them all).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    keep: usize,
+}
+
+#[derive(clap::Subcommand)]
+pub enum BackupCommand {
+    /// Check a backup (the newest when FILE is omitted): SQLite's integrity
+    /// check, the audit chain, and its rows per table. Exit status 1 when
+    /// anything is wrong.
+    Verify {
+        /// The backup file.
+        file: Option<PathBuf>,
+    },
+    /// List the backups in the backup folder, newest first.
+    List,
+}
+
+#[derive(clap::Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (`lazypm backup list` shows them).
+    file: PathBuf,
+}
+
+/// What a check of a backup found.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    pub file: PathBuf,
+    pub bytes: u64,
+    /// Rows per table, in copy order.
+    pub tables: Vec<(String, i64)>,
+    /// Audit events in the backup, and how many of them are hash-chained.
+    pub events: u64,
+    pub problems: Vec<String>,
+}
+
+pub async fn backup(args: BackupArgs, settings: &Settings) -> anyhow::Result<()> {
+    let dir = settings.data_dir()?;
+    match args.command {
+        Some(BackupCommand::List) => list(&dir, settings.json),
+        Some(BackupCommand::Verify { file }) => {
+            let file = match file {
+                Some(f) => f,
+                None => backups(&dir)?.into_iter().next().with_context(|| {
+                    format!(
+                        "there is no backup in {} yet: `lazypm backup` takes one",
+                        dir.join("backup").display()
+                    )
+                })?,
+            };
+            let checked = check(&file).await?;
+            report(&checked, settings.json)?;
+            anyhow::ensure!(
+                checked.problems.is_empty(),
+                "the backup {} has {} problem(s)",
+                file.display(),
+                checked.problems.len()
+            );
+            Ok(())
+        }
+        None => {
+            let store = open(settings, &dir).await?;
+            let taken = take(&*store, &dir, "").await;
+            store.close().await;
+            let checked = taken?;
+            let removed = prune(&dir, args.keep)?;
+            report(&checked, settings.json)?;
+            if !settings.json && !removed.is_empty() {
+                out!(
+                    "removed {} older backup(s), keeping the newest {}",
+                    removed.len(),
+                    args.keep
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+pub async fn restore(args: RestoreArgs, settings: &Settings) -> anyhow::Result<()> {
+    let dir = settings.data_dir()?;
+    let checked = check(&args.file).await?;
+    anyhow::ensure!(
+        checked.problems.is_empty(),
+        "{} is not a sound backup, so nothing was restored:\n  {}",
+        args.file.display(),
+        checked.problems.join("\n  ")
+    );
+    let url = settings.database_url(&dir)?;
+    let store = lazypm_service::open_store(&url).await?;
+    let result = async {
+        let before = take(&*store, &dir, "before-restore").await?;
+        let source = open_backup(&args.file).await?;
+        let copied = crate::migrate::copy(&*source, &*store, true, "the store", true).await;
+        source.close().await;
+        copied?;
+        // events.jsonl described the store as it was: keep it beside the
+        // backup just taken, and write the restored store's own.
+        let aside = before.file.with_extension("events.jsonl");
+        let sink = lazypm_service::EventSink::new(dir.join("events.jsonl"));
+        let events = sink.rebuild(&*store, &aside).await?;
+        anyhow::Ok((before, events, aside))
+    }
+    .await;
+    store.close().await;
+    let (before, events, aside) = result?;
+    if settings.json {
+        out!(
+            "{}",
+            serde_json::json!({
+                "restored": args.file,
+                "tables": checked.tables.iter().map(|(t, n)| (t.clone(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
+                "events": events,
+                "previous_store": before.file,
+                "previous_events": aside,
+            })
+        );
+    } else {
+        out!("restored {}", args.file.display());
+        for (t, n) in &checked.tables {
+            out!("  {t:<16} {n:>8}");
+        }
+        out!("events.jsonl rewritten from the restored store ({events} events)");
+        out!(
+            "the store as it was is in {} (its events.jsonl beside it)",
+            before.file.display()
+        );
+    }
+    Ok(())
+}
+
+/// Takes a backup of `store` into `dir/backup/` and checks it. `label` is
+/// added to the file's name (`before-import`), empty for none.
+pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<Checked> {
+    let folder = dir.join("backup");
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f");
+    let name = if label.is_empty() {
+        format!("lazypm-{stamp}.db")
+    } else {
+        format!("lazypm-{stamp}-{label}.db")
+    };
+    let file = folder.join(name);
+    anyhow::ensure!(!file.exists(), "{} already exists", file.display());
+    let copied = async {
+        if !store.backup_into(&file).await? {
+            // A server database: copied table by table into a scratch SQLite
+            // store, which then writes itself out as one compact file.
+            let scratch = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", scratch.path().join("copy.db").display());
+            let staged = lazypm_service::open_store(&url).await?;
+            let result = async {
+                crate::migrate::copy(store, &*staged, false, "the backup", true).await?;
+                anyhow::ensure!(
+                    staged.backup_into(&file).await?,
+                    "the scratch store cannot write a backup"
+                );
+                anyhow::Ok(())
+            }
+            .await;
+            staged.close().await;
+            result?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&file);
+        return Err(e.context(format!("the backup into {} failed", file.display())));
+    }
+    let checked = check(&file).await?;
+    anyhow::ensure!(
+        checked.problems.is_empty(),
+        "the backup {} does not check out: {}",
+        file.display(),
+        checked.problems.join("; ")
+    );
+    Ok(checked)
+}
+
+/// Opens a backup without changing it.
+async fn open_backup(file: &Path) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    anyhow::ensure!(file.is_file(), "{}: no such backup file", file.display());
+    let url = format!("sqlite://{}?mode=ro", file.display());
+    lazypm_service::open_store(&url)
+        .await
+        .with_context(|| format!("{} is not a lazypm backup", file.display()))
+}
+
+/// Checks a backup file: integrity, the audit chain, rows per table.
+pub async fn check(file: &Path) -> anyhow::Result<Checked> {
+    let bytes = std::fs::metadata(file)
+        .with_context(|| format!("{}: no such backup file", file.display()))?
+        .len();
+    let store = open_backup(file).await?;
+    let result = async {
+        let mut problems = store.integrity_check().await?;
+        let audit = lazypm_service::verify_audit(&*store, None).await?;
+        problems.extend(
+            audit
+                .problems
+                .iter()
+                .map(|p| format!("audit {}: {}", p.place, p.message)),
+        );
+        let mut tx = store.begin_read().await?;
+        let mut tables = Vec::new();
+        for t in TABLES {
+            tables.push((t.name.to_string(), tx.count_rows(t).await?));
+        }
+        anyhow::Ok(Checked {
+            file: file.to_path_buf(),
+            bytes,
+            tables,
+            events: audit.events,
+            problems,
+        })
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+/// The timestamped backups in the folder, newest first.
+fn backups(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let folder = dir.join("backup");
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", folder.display())),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("lazypm-2") && n.ends_with(".db"))
+        })
+        .collect();
+    // The timestamp leads the name, so the names sort by age.
+    files.sort();
+    files.reverse();
+    Ok(files)
+}
+
+/// Removes all but the newest `keep` backups (0 keeps all); returns those removed.
+fn prune(dir: &Path, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
+    if keep == 0 {
+        return Ok(Vec::new());
+    }
+    let old: Vec<PathBuf> = backups(dir)?.into_iter().skip(keep).collect();
+    for f in &old {
+        std::fs::remove_file(f).with_context(|| format!("cannot remove {}", f.display()))?;
+        let _ = std::fs::remove_file(f.with_extension("events.jsonl"));
+    }
+    Ok(old)
+}
+
+fn list(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let files = backups(dir)?;
+    if json {
+        let rows: Vec<serde_json::Value> = files
+            .iter()
+            .map(|f| {
+                let bytes = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+                serde_json::json!({"file": f, "bytes": bytes})
+            })
+            .collect();
+        out!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if files.is_empty() {
+        out!(
+            "no backups in {} yet: `lazypm backup` takes one",
+            dir.join("backup").display()
+        );
+    }
+    for f in files {
+        let bytes = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+        out!("{:>10}  {}", human(bytes), f.display());
+    }
+    Ok(())
+}
+
+fn report(c: &Checked, json: bool) -> anyhow::Result<()> {
+    if json {
+        out!("{}", serde_json::to_string_pretty(c)?);
+        return Ok(());
+    }
+    out!("{} ({})", c.file.display(), human(c.bytes));
+    for (t, n) in &c.tables {
+        out!("  {t:<16} {n:>8}");
+    }
+    if c.problems.is_empty() {
+        out!("integrity ok, audit chain whole ({} events)", c.events);
+    } else {
+        out!("{} problem(s):", c.problems.len());
+        for p in &c.problems {
+            out!("  {p}");
+        }
+    }
+    Ok(())
+}
+
+async fn open(settings: &Settings, dir: &Path) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let url = settings.database_url(dir)?;
+    Ok(lazypm_service::open_store(&url).await?)
+}
+
+fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
