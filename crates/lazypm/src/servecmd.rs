@@ -43,12 +43,23 @@ pub async fn run(svc: &Service, args: ServeArgs) -> anyhow::Result<()> {
         selection: crate::mcp_selection(&args.mcp),
     };
     let server = lazypm_web::Server::bind(svc.clone(), config).await?;
-    let url = format!("http://{}", server.addr);
+    // Listening on every address (a container): a browser on this machine
+    // reaches it as localhost.
+    let url = if server.addr.ip().is_unspecified() {
+        format!("http://localhost:{}", server.addr.port())
+    } else {
+        format!("http://{}", server.addr)
+    };
     out!("lazypm serving at {url}");
     out!(
         "  REST API:  {url}/api (OpenAPI at {url}/api/openapi.json, live events at {url}/api/events)"
     );
-    out!("  connect an agent:  claude mcp add --transport http pm {url}/mcp");
+    let header = if args.token.is_some() {
+        " --header \"Authorization: Bearer $LAZYPM_TOKEN\""
+    } else {
+        ""
+    };
+    out!("  connect an agent:  claude mcp add --transport http pm {url}/mcp{header}");
     server.run(shutdown()).await?;
     Ok(())
 }

@@ -42,6 +42,16 @@ pub enum WebError {
     Io(#[from] std::io::Error),
 }
 
+/// Refuses a non-loopback address without a token. Front doors call it
+/// before they open anything, so a refused start leaves nothing behind.
+pub fn check_bind(bind: SocketAddr, has_token: bool) -> Result<(), WebError> {
+    if bind.ip().is_loopback() || has_token {
+        Ok(())
+    } else {
+        Err(WebError::TokenRequired(bind))
+    }
+}
+
 /// The Host header values a loopback server answers to.
 fn loopback_hosts(port: u16) -> Vec<String> {
     ["127.0.0.1", "localhost", "[::1]"]
@@ -53,10 +63,8 @@ fn loopback_hosts(port: u16) -> Vec<String> {
 /// The whole application for `config`, bound to `port` (the real one, when
 /// the configured port is 0).
 pub fn app(svc: Service, config: &WebConfig, port: u16) -> Result<Router, WebError> {
+    check_bind(config.bind, config.token.is_some())?;
     let loopback = config.bind.ip().is_loopback();
-    if !loopback && config.token.is_none() {
-        return Err(WebError::TokenRequired(config.bind));
-    }
     let hosts = if loopback {
         loopback_hosts(port)
     } else {
@@ -107,9 +115,7 @@ pub struct Server {
 impl Server {
     /// Binds the address and builds the application.
     pub async fn bind(svc: Service, config: WebConfig) -> Result<Server, WebError> {
-        if !config.bind.ip().is_loopback() && config.token.is_none() {
-            return Err(WebError::TokenRequired(config.bind));
-        }
+        check_bind(config.bind, config.token.is_some())?;
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|e| WebError::Bind(config.bind, e))?;
