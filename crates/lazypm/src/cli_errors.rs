@@ -255,6 +255,9 @@ impl Speaker {
             | Command::Man(_)
             | Command::Healthcheck(_)
             | Command::Export(_)
+            | Command::Setup(_)
+            | Command::Prime
+            | Command::Doctor
             | Command::Import(_)
             | Command::Backup(_)
             | Command::Restore(_) => &[],

@@ -425,6 +425,9 @@ pub async fn run(svc: &Service, command: Command, json: bool) -> anyhow::Result<
         | Command::Man(_)
         | Command::Healthcheck(_)
         | Command::Export(_)
+        | Command::Setup(_)
+        | Command::Prime
+        | Command::Doctor
         | Command::Import(_)
         | Command::Backup(_)
         | Command::Restore(_)

@@ -31,7 +31,7 @@ pub enum HookRun {
     PostCommit,
 }
 
-const HOOKS: &[&str] = &["commit-msg", "post-commit"];
+pub(crate) const HOOKS: &[&str] = &["commit-msg", "post-commit"];
 const MARKER: &str = "# lazypm hook";
 const CHAINED_SUFFIX: &str = ".pre-lazypm";
 
@@ -64,13 +64,13 @@ fn hook_script(hook: &str, exe: &Path, settings: &Settings) -> String {
     )
 }
 
-async fn hooks_dir(svc: &Service) -> anyhow::Result<PathBuf> {
+pub(crate) async fn hooks_dir(svc: &Service) -> anyhow::Result<PathBuf> {
     let cwd = std::env::current_dir()?;
     let repo = lazypm_git::Repo::open_with(&cwd, svc.context().git.clone()).await?;
     Ok(repo.hooks_dir().await?)
 }
 
-fn is_ours(path: &Path) -> bool {
+pub(crate) fn is_ours(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| t.contains(MARKER))
 }
 

@@ -24,6 +24,7 @@ mod benchweb;
 mod cli_errors;
 mod commands;
 mod config;
+mod doctorcmd;
 mod exportcmd;
 mod gitcmd;
 mod healthcmd;
@@ -33,6 +34,7 @@ mod installcmd;
 mod migrate;
 mod render;
 mod servecmd;
+mod setupcmd;
 mod values;
 
 use std::io::Read;
@@ -129,6 +131,12 @@ enum Command {
     Backup(backupcmd::BackupArgs),
     /// Replace the store's content with a backup's, after checking the backup and backing up the store as it is.
     Restore(backupcmd::RestoreArgs),
+    /// Connect an agent client in one step: its MCP configuration and an instructions block (claude, cursor, vscode, codex).
+    Setup(setupcmd::SetupArgs),
+    /// Print a compact session-start context: project health, your queue, what is ready, the working agreement.
+    Prime,
+    /// Check this setup (store, project, git, hooks, MCP clients, backups) and say how to fix each problem.
+    Doctor,
     /// Ask a running `lazypm serve` whether it is healthy (exit 0 if so): a container's health check.
     Healthcheck(healthcmd::HealthArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
@@ -206,6 +214,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => return installcmd::completions(args),
         Command::Man(args) => return installcmd::man(args),
         Command::Healthcheck(args) => return healthcmd::run(args),
+        Command::Setup(args) => return setupcmd::setup(args, json),
+        Command::Doctor => return doctorcmd::run(&cli.settings).await,
         Command::Bench(_)
         | Command::Migrate(_)
         | Command::Audit(_)
@@ -218,6 +228,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             mcp_selection(&args.mcp).resolve()?;
+            // Refused before the store is opened or a project registered.
+            let has_token = args.token.as_deref().is_some_and(|t| !t.trim().is_empty());
+            lazypm_web::check_bind(args.bind, has_token)?;
             Some(cli.settings.service_for_agent().await?)
         }
         // A hook must never stop a commit: even a store that cannot open is only reported.
@@ -233,7 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(svc) = svc else {
         return match cli.command {
             Command::Bench(args) => bench::run(args, cli.settings.database_url.clone()).await,
-            Command::Migrate(args) => migrate::run(args, json).await,
+            Command::Migrate(args) => migrate::run(args, &cli.settings).await,
             Command::Audit(cmd) => auditcmd::run(cmd, &cli.settings).await,
             Command::Backup(args) => backupcmd::backup(args, &cli.settings).await,
             Command::Restore(args) => backupcmd::restore(args, &cli.settings).await,
@@ -265,6 +278,7 @@ async fn run_with(svc: &lazypm_service::Service, cli: Cli, json: bool) -> anyhow
         Command::Report { name, args } => report(svc, name, args, json).await,
         Command::Export(args) => exportcmd::run(svc, args).await,
         Command::Import(args) => importcmd::run(svc, args, &cli.settings).await,
+        Command::Prime => setupcmd::prime(svc, json).await,
         command => commands::run(svc, command, json).await,
     }
 }

@@ -36,7 +36,8 @@ pub(crate) struct Tally {
     pub sha256: String,
 }
 
-pub async fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
+pub async fn run(args: MigrateArgs, settings: &crate::config::Settings) -> anyhow::Result<()> {
+    let json = settings.json;
     anyhow::ensure!(
         args.from.trim() != args.to.trim(),
         "--from and --to name the same store: give two different ones"
@@ -47,7 +48,21 @@ pub async fn run(args: MigrateArgs, json: bool) -> anyhow::Result<()> {
     let target = lazypm_service::open_store(&args.to)
         .await
         .with_context(|| format!("cannot open the target {}", redact(&args.to)))?;
-    let result = copy(&*source, &*target, args.replace, &redact(&args.to), json).await;
+    // What --replace would replace is backed up first.
+    let result = async {
+        if args.replace {
+            let dir = settings.data_dir()?;
+            let taken = crate::backupcmd::take(&*target, &dir, "before-migrate").await?;
+            if !json {
+                out!(
+                    "the target as it was is backed up in {}",
+                    taken.file.display()
+                );
+            }
+        }
+        copy(&*source, &*target, args.replace, &redact(&args.to), json).await
+    }
+    .await;
     source.close().await;
     target.close().await;
     let report = result?;

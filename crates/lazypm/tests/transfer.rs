@@ -613,6 +613,18 @@ fn healthcheck_asks_a_running_server() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}");
+    // An open address without a token is refused before anything is made.
+    let err = e
+        .cmd("alice", &["serve", "--bind", &format!("0.0.0.0:{port}")])
+        .env_remove("LAZYPM_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("needs a token"));
+    assert!(
+        !e.data.join("lazypm.db").exists(),
+        "a refused serve made the store"
+    );
     let err = e.fails(&["healthcheck", "--url", &url, "--timeout", "1"]);
     assert!(err.contains("nothing answers"), "{err}");
     assert!(

@@ -15,7 +15,8 @@ const WORKFLOW: &str = include_str!("../../docs/workflow.md");
 const FIELDS: &str = include_str!("../../docs/fields.md");
 const TIME: &str = include_str!("../../docs/time.md");
 const METHODOLOGY: &str = include_str!("../../docs/methodology.md");
-const REMINDER: &str = include_str!("../../docs/reminder.md");
+/// The short working agreement (`pm_reminder`).
+pub const REMINDER: &str = include_str!("../../docs/reminder.md");
 
 /// Toolsets an MCP server exposes when none are named.
 pub const DEFAULT_TOOLSETS: &[Toolset] = &[Toolset::Core, Toolset::Git];
