@@ -87,7 +87,7 @@ pub async fn backup(args: BackupArgs, settings: &Settings) -> anyhow::Result<()>
             let taken = take(&*store, &dir, "").await;
             store.close().await;
             let checked = taken?;
-            let removed = prune(&dir, args.keep)?;
+            let removed = prune(&dir, args.keep, &checked.file)?;
             report(&checked, settings.json)?;
             if !settings.json && !removed.is_empty() {
                 out!(
@@ -112,22 +112,18 @@ pub async fn restore(args: RestoreArgs, settings: &Settings) -> anyhow::Result<(
     );
     let url = settings.database_url(&dir)?;
     let store = lazypm_service::open_store(&url).await?;
+    let sink = lazypm_service::EventSink::new(dir.join("events.jsonl"));
     let result = async {
-        let before = take(&*store, &dir, "before-restore").await?;
-        let source = open_backup(&args.file).await?;
-        let copied = crate::migrate::copy(&*source, &*store, true, "the store", true).await;
+        let (source, _scratch) = open_backup(&args.file).await?;
+        let replaced =
+            replace_content(&*source, &*store, true, &sink, &dir, "before-restore").await;
         source.close().await;
-        copied?;
-        // events.jsonl described the store as it was: keep it beside the
-        // backup just taken, and write the restored store's own.
-        let aside = before.file.with_extension("events.jsonl");
-        let sink = lazypm_service::EventSink::new(dir.join("events.jsonl"));
-        let events = sink.rebuild(&*store, &aside).await?;
-        anyhow::Ok((before, events, aside))
+        replaced
     }
     .await;
     store.close().await;
-    let (before, events, aside) = result?;
+    let (_, before, events) = result?;
+    let aside = before.file.with_extension("events.jsonl");
     if settings.json {
         out!(
             "{}",
@@ -153,6 +149,43 @@ pub async fn restore(args: RestoreArgs, settings: &Settings) -> anyhow::Result<(
     Ok(())
 }
 
+/// Replaces `store`'s whole content with `source`'s (or, without
+/// `replace`, fills an empty store), as one moment for everyone using it: writers are held off (at events.jsonl's lock, before
+/// their transactions begin), the store as it was is backed up (its
+/// events.jsonl beside the backup), the copy is made and verified, and
+/// events.jsonl is rewritten from the new trail before writers go on.
+/// Returns the rows copied per table, the backup and how many events the
+/// trail now holds.
+pub async fn replace_content(
+    source: &dyn Store,
+    store: &dyn Store,
+    replace: bool,
+    sink: &lazypm_service::EventSink,
+    dir: &Path,
+    label: &str,
+) -> anyhow::Result<(Vec<(String, i64)>, Checked, usize)> {
+    let held = sink.hold().await;
+    let (tables, before) = crate::migrate::copy(
+        source,
+        store,
+        replace,
+        "this store",
+        true,
+        Some((dir, label)),
+    )
+    .await?;
+    let before = before.context("the store was not backed up")?;
+    let mut events = 0;
+    if let Some(held) = &held {
+        held.copy_to(&before.file.with_extension("events.jsonl"))?;
+        events = sink.rewrite(held, store).await?;
+    }
+    let counts = crate::migrate::in_order(&tables)
+        .map(|(t, c)| (t.to_string(), c.rows))
+        .collect();
+    Ok((counts, before, events))
+}
+
 /// Takes a backup of `store` into `dir/backup/` and checks it. `label` is
 /// added to the file's name (`before-import`), empty for none.
 pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<Checked> {
@@ -175,7 +208,7 @@ pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<
             let url = format!("sqlite://{}", scratch.path().join("copy.db").display());
             let staged = lazypm_service::open_store(&url).await?;
             let result = async {
-                crate::migrate::copy(store, &*staged, false, "the backup", true).await?;
+                crate::migrate::copy(store, &*staged, false, "the backup", true, None).await?;
                 anyhow::ensure!(
                     staged.backup_into(&file).await?,
                     "the scratch store cannot write a backup"
@@ -203,13 +236,22 @@ pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<
     Ok(checked)
 }
 
-/// Opens a backup without changing it.
-async fn open_backup(file: &Path) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+/// Opens a backup without changing it: a copy of it, in a scratch folder
+/// that lives as long as the returned guard. The copy is opened as any store
+/// is, so a backup made by an older lazypm is brought up to this one's schema
+/// (the file itself stays as it was).
+async fn open_backup(
+    file: &Path,
+) -> anyhow::Result<(std::sync::Arc<dyn Store>, tempfile::TempDir)> {
     anyhow::ensure!(file.is_file(), "{}: no such backup file", file.display());
-    let url = format!("sqlite://{}?mode=ro", file.display());
-    lazypm_service::open_store(&url)
+    let scratch = tempfile::tempdir()?;
+    let copy = scratch.path().join("backup.db");
+    std::fs::copy(file, &copy).with_context(|| format!("cannot read {}", file.display()))?;
+    let url = format!("sqlite://{}", copy.display());
+    let store = lazypm_service::open_store(&url)
         .await
-        .with_context(|| format!("{} is not a lazypm backup", file.display()))
+        .with_context(|| format!("{} is not a lazypm backup", file.display()))?;
+    Ok((store, scratch))
 }
 
 /// Checks a backup file: integrity, the audit chain, rows per table.
@@ -217,7 +259,7 @@ pub async fn check(file: &Path) -> anyhow::Result<Checked> {
     let bytes = std::fs::metadata(file)
         .with_context(|| format!("{}: no such backup file", file.display()))?
         .len();
-    let store = open_backup(file).await?;
+    let (store, _scratch) = open_backup(file).await?;
     let result = async {
         let mut problems = store.integrity_check().await?;
         let audit = lazypm_service::verify_audit(&*store, None).await?;
@@ -267,15 +309,28 @@ fn backups(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Removes all but the newest `keep` backups (0 keeps all); returns those removed.
-fn prune(dir: &Path, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
+/// Removes all but the newest `keep` plain backups (0 keeps all, and the
+/// one just taken is never removed); returns
+/// those removed. Backups taken before an import, a restore or a migration
+/// (`…-before-import.db`) are the way back from those, and stay until
+/// removed by hand.
+fn prune(dir: &Path, keep: usize, newest: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if keep == 0 {
         return Ok(Vec::new());
     }
-    let old: Vec<PathBuf> = backups(dir)?.into_iter().skip(keep).collect();
+    let plain = |p: &PathBuf| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| s.split('-').count() == 4)
+    };
+    let old: Vec<PathBuf> = backups(dir)?
+        .into_iter()
+        .filter(plain)
+        .skip(keep)
+        .filter(|p| p != newest)
+        .collect();
     for f in &old {
         std::fs::remove_file(f).with_context(|| format!("cannot remove {}", f.display()))?;
-        let _ = std::fs::remove_file(f.with_extension("events.jsonl"));
     }
     Ok(old)
 }

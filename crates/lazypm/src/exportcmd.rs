@@ -17,7 +17,7 @@ pub const FORMAT: &str = "lazypm-export";
 /// would misread the new.
 pub const VERSION: i64 = 1;
 /// Tables the JSON document carries: every table, but of `meta` only what
-/// imports remembered (`import:FORMAT:ID` → issue key); the rest of it is
+/// imports remembered (`import:FORMAT:PROJECT:ID` → issue key); the rest of it is
 /// the store's own bookkeeping (where events.jsonl is known complete).
 pub fn exported_tables() -> impl Iterator<Item = &'static Table> {
     TABLES.iter()
@@ -272,6 +272,14 @@ async fn markdown(tx: &mut dyn Tx, dir: &Path) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut n = 0;
     for issue in issues(tx).await? {
+        // A key names the file: only a well-formed one (letters, digits, `-`) may.
+        if lazypm_domain::IssueKey::parse("key", &issue.key).is_err() {
+            eprintln!(
+                "skipped {:?}: not an issue key, so not a file name",
+                issue.key
+            );
+            continue;
+        }
         let Some(detail) = tx.issue_detail(&issue.key).await? else {
             continue;
         };

@@ -21,18 +21,39 @@ pub struct HealthArgs {
 pub fn run(args: &HealthArgs) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(args.timeout.max(1));
     let (host, port) = host_port(&args.url)?;
-    let addr = (host.as_str(), port)
+    // Every address the name has (localhost may be ::1 first while the
+    // server listens on 127.0.0.1), the first that answers.
+    let addrs: Vec<_> = (host.as_str(), port)
         .to_socket_addrs()
         .with_context(|| format!("cannot resolve {host}"))?
-        .next()
-        .with_context(|| format!("{host} has no address"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)
-        .with_context(|| format!("nothing answers at {}", args.url))?;
+        .collect();
+    let mut stream = None;
+    let mut refused = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => refused = Some(e),
+        }
+    }
+    let mut stream = match (stream, refused) {
+        (Some(s), _) => s,
+        (None, Some(e)) => anyhow::bail!("nothing answers at {}: {e}", args.url),
+        (None, None) => anyhow::bail!("{host} has no address"),
+    };
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
+    // An IPv6 host goes back in brackets in the Host header.
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
     write!(
         stream,
-        "GET /api/health HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+        "GET /api/health HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
     )?;
     let mut head = [0u8; 64];
     let n = stream

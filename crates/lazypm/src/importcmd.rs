@@ -264,7 +264,7 @@ fn print_report(r: &ImportReport, backup: Option<&Path>) {
         );
     }
     for (wanted, used) in &r.keys_changed {
-        show!("key {wanted} was taken: imported as {used}");
+        show!("key {wanted} could not be kept (taken, or not a key): imported as {used}");
     }
     if !r.skipped.is_empty() {
         show!("skipped {}:", r.skipped.len());
@@ -344,6 +344,7 @@ async fn json(
         }
         tx.after_copy().await?;
         tx.commit().await?;
+        validate(&*staged).await?;
         let target = svc.store();
         if same_content(&*staged, target.as_ref()).await? {
             return Ok(None);
@@ -360,15 +361,18 @@ async fn json(
         if args.dry_run {
             return Ok(Some((Vec::new(), None)));
         }
-        let backup = Some(
-            crate::backupcmd::take(target.as_ref(), &settings.data_dir()?, "before-import").await?,
-        );
-        let copied =
-            crate::migrate::copy(&*staged, target.as_ref(), false, "this store", true).await?;
-        let counts: Vec<(String, i64)> = crate::migrate::in_order(&copied)
-            .filter(|(t, _)| *t != "meta")
-            .map(|(t, c)| (t.to_string(), c.rows))
-            .collect();
+        let sink = lazypm_service::EventSink::new(settings.data_dir()?.join("events.jsonl"));
+        let (counts, backup, _) = crate::backupcmd::replace_content(
+            &*staged,
+            target.as_ref(),
+            false,
+            &sink,
+            &settings.data_dir()?,
+            "before-import",
+        )
+        .await?;
+        let counts: Vec<(String, i64)> = counts.into_iter().filter(|(t, _)| t != "meta").collect();
+        let backup = Some(backup);
         Ok(Some((counts, backup)))
     }
     .await;
@@ -382,27 +386,57 @@ async fn json(
                 out!("dry run: the export fits this empty store; nothing was written");
                 return Ok(());
             }
-            if let Some(b) = &backup {
-                // events.jsonl takes the imported events (the old file is kept).
-                let sink =
-                    lazypm_service::EventSink::new(settings.data_dir()?.join("events.jsonl"));
-                sink.rebuild(svc.store().as_ref(), &b.file.with_extension("events.jsonl"))
-                    .await?;
-            }
             if settings.json {
                 let map: serde_json::Map<String, serde_json::Value> = counts
                     .iter()
                     .map(|(t, n)| (t.clone(), serde_json::json!(n)))
                     .collect();
-                out!("{}", serde_json::json!({"imported": map, "verified": true}));
+                let backup = backup.as_ref().map(|b| b.file.display().to_string());
+                out!(
+                    "{}",
+                    serde_json::json!({"imported": map, "verified": true, "backup": backup})
+                );
             } else {
                 for (t, n) in &counts {
                     out!("  {t:<16} {n:>8}");
                 }
                 out!("imported and verified (row counts and checksums match the export)");
+                if let Some(b) = &backup {
+                    out!("the store as it was is backed up in {}", b.file.display());
+                }
             }
         }
     }
+    Ok(())
+}
+
+/// Reads every issue of a staged document back through the domain (keys,
+/// vocabularies, rich content, tasks, logs and comments must all parse) and
+/// checks its audit chain, so nothing the store could not read gets in.
+async fn validate(staged: &dyn lazypm_store::Store) -> anyhow::Result<()> {
+    let mut tx = staged.begin_read().await?;
+    let issues = Table::by_name("issues").context("no issues table")?;
+    for row in crate::exportcmd::all_rows(&mut *tx, issues).await? {
+        let key = row.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+        lazypm_domain::IssueKey::parse("key", key)
+            .map_err(|e| anyhow::anyhow!("the document's issue {key:?}: {e}"))?;
+        tx.issue_detail(key)
+            .await
+            .with_context(|| format!("the document's issue {key} cannot be read"))?
+            .with_context(|| format!("the document's issue {key} is missing"))?;
+    }
+    drop(tx);
+    let audit = lazypm_service::verify_audit(staged, None).await?;
+    anyhow::ensure!(
+        audit.problems.is_empty(),
+        "the document's audit trail does not check out: {}",
+        audit
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.place, p.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
     Ok(())
 }
 

@@ -50,17 +50,25 @@ pub async fn run(args: MigrateArgs, settings: &crate::config::Settings) -> anyho
         .with_context(|| format!("cannot open the target {}", redact(&args.to)))?;
     // What --replace would replace is backed up first.
     let result = async {
-        if args.replace {
-            let dir = settings.data_dir()?;
-            let taken = crate::backupcmd::take(&*target, &dir, "before-migrate").await?;
-            if !json {
-                out!(
-                    "the target as it was is backed up in {}",
-                    taken.file.display()
-                );
-            }
+        let dir = if args.replace {
+            Some(settings.data_dir()?)
+        } else {
+            None
+        };
+        let backup_first = dir.as_deref().map(|d| (d, "before-migrate"));
+        let (tables, backup) = copy(
+            &*source,
+            &*target,
+            args.replace,
+            &redact(&args.to),
+            json,
+            backup_first,
+        )
+        .await?;
+        if let (Some(b), false) = (backup, json) {
+            out!("the target as it was is backed up in {}", b.file.display());
         }
-        copy(&*source, &*target, args.replace, &redact(&args.to), json).await
+        anyhow::Ok(tables)
     }
     .await;
     source.close().await;
@@ -96,25 +104,37 @@ pub async fn run(args: MigrateArgs, settings: &crate::config::Settings) -> anyho
     Ok(())
 }
 
+/// What to back up of the target before the copy replaces it: the data
+/// directory and the backup's label.
+pub(crate) type BackupFirst<'a> = Option<(&'a std::path::Path, &'a str)>;
+
 /// Copies every table of `source` into `target` in one transaction and
 /// reads the target back to prove it; `replace` lets a non-empty target be
 /// emptied first (in the same transaction). `target_name` is how errors
-/// name it. Returns each table's row count and checksum.
+/// name it. With `backup_first`, the target is backed up once its writers
+/// are held off, so nothing written before the copy escapes both the
+/// backup and the copy. Returns each table's row count and checksum, and
+/// the backup.
 pub(crate) async fn copy(
     source: &dyn Store,
     target: &dyn Store,
     replace: bool,
     target_name: &str,
     quiet: bool,
-) -> anyhow::Result<BTreeMap<&'static str, Tally>> {
-    // A write transaction on the source holds its writers off, so the copy
-    // is one consistent moment; a read-only source is read as it stands.
-    let mut from = if source.is_read_only() {
-        source.begin_read().await?
-    } else {
-        source.begin_write().await?
-    };
+    backup_first: BackupFirst<'_>,
+) -> anyhow::Result<(
+    BTreeMap<&'static str, Tally>,
+    Option<crate::backupcmd::Checked>,
+)> {
+    // A read transaction sees one snapshot on either backend, so the copy
+    // is one consistent moment while the source's writers go on.
+    let mut from = source.begin_read().await?;
     let mut to = target.begin_write().await?;
+    let backup = match backup_first {
+        // Boxed: a backup of a server store copies it with this function.
+        Some((dir, label)) => Some(Box::pin(crate::backupcmd::take(target, dir, label)).await?),
+        None => None,
+    };
     let mut counts = BTreeMap::new();
     let mut total = 0;
     for t in TABLES {
@@ -244,7 +264,7 @@ pub(crate) async fn copy(
             counts.get(t.name)
         );
     }
-    Ok(copied)
+    Ok((copied, backup))
 }
 
 /// The report's tables in copy order.

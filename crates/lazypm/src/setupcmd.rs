@@ -195,6 +195,15 @@ fn with_server(
             let servers = servers.as_object_mut().with_context(|| {
                 format!("\"{key}\" in {} is not an object", files.config.display())
             })?;
+            if let Some(theirs) = servers.get(SERVER)
+                && !is_lazypm(theirs)
+            {
+                anyhow::bail!(
+                    "{} already has a server named \"{SERVER}\" that is not lazypm ({}): rename it, then run setup again",
+                    files.config.display(),
+                    theirs
+                );
+            }
             match entry {
                 Some(e) => {
                     servers.insert(SERVER.into(), e.clone());
@@ -215,9 +224,17 @@ fn with_server(
             });
             let outside = with_block(current, None, TOML_BEGIN, TOML_END);
             let table = format!("[mcp_servers.{SERVER}]");
+            // The table, a dotted key, or an inline table under [mcp_servers].
+            let defined = outside.lines().any(|l| {
+                let l = l.trim();
+                l == table
+                    || l.starts_with(&format!("mcp_servers.{SERVER}."))
+                    || l.starts_with(&format!("{SERVER} = {{"))
+                    || l.starts_with(&format!("{SERVER}={{"))
+            });
             anyhow::ensure!(
-                !outside.contains(&table),
-                "{} already has a {table} table of its own: remove it, then run setup again",
+                !defined,
+                "{} already defines the {SERVER} server ({table}) outside lazypm's markers: remove it, then run setup again",
                 files.config.display()
             );
             Ok(with_block(current, block.as_deref(), TOML_BEGIN, TOML_END))
@@ -234,6 +251,38 @@ pub fn entry(client: Client) -> Value {
     }
 }
 
+/// Refuses a file whose markers are not one begin followed by one end:
+/// replacing between them could take the user's own text with it.
+fn check_markers(path: &Path, text: &str, begin: &str, end: &str) -> anyhow::Result<()> {
+    let begins = text.matches(begin).count();
+    let ends = text.matches(end).count();
+    let ordered = match (text.find(begin), text.find(end)) {
+        (Some(b), Some(e)) => b < e,
+        _ => true,
+    };
+    anyhow::ensure!(
+        begins == ends && begins <= 1 && ordered,
+        "{} has {begins} `{begin}` and {ends} `{end}` markers: leave one pair around lazypm's block (or none), then run setup again",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Whether a configured server entry is lazypm's (its command names lazypm,
+/// and it runs `mcp`), so setup may replace or remove it.
+fn is_lazypm(entry: &Value) -> bool {
+    let command = entry["command"].as_str().unwrap_or_default();
+    let named = Path::new(command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("lazypm"));
+    let args_mcp = entry["args"]
+        .as_array()
+        .and_then(|a| a.first())
+        .is_some_and(|a| a == "mcp");
+    named && args_mcp
+}
+
 pub fn setup(args: &SetupArgs, json_out: bool) -> anyhow::Result<()> {
     let root = project_root(args.dir.as_deref())?;
     let files = files(args.client, &root)?;
@@ -244,6 +293,10 @@ pub fn setup(args: &SetupArgs, json_out: bool) -> anyhow::Result<()> {
     };
     let entry = entry(args.client);
     let (config_now, notes_now) = (read(&files.config)?, read(&files.instructions)?);
+    check_markers(&files.instructions, &notes_now, BEGIN, END)?;
+    if files.servers_key.is_none() {
+        check_markers(&files.config, &config_now, TOML_BEGIN, TOML_END)?;
+    }
     let (config, notes) = if args.remove {
         (
             with_server(&files, &config_now, None)?,

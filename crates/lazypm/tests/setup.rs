@@ -86,6 +86,25 @@ fn setup_twice_leaves_one_block_and_keeps_the_users_text() {
     assert!(config["mcpServers"].get("pm").is_none());
     assert_eq!(config["mcpServers"]["other"]["command"], "other-server");
 
+    // Someone else's server named pm is not replaced.
+    let theirs = r#"{"mcpServers": {"pm": {"command": "project-manager", "args": ["serve"]}}}"#;
+    std::fs::write(e.project.join(".mcp.json"), theirs).unwrap();
+    let err = e.fails(&["setup", "claude", "--dir", &dir]);
+    assert!(err.contains("not lazypm"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(e.project.join(".mcp.json")).unwrap(),
+        theirs
+    );
+    std::fs::remove_file(e.project.join(".mcp.json")).unwrap();
+
+    // A begin marker without its end: replacing could take the user's text.
+    let half = "# Notes\n<!-- lazypm:begin -->\nmine, not lazypm's\n";
+    std::fs::write(&claude_md, half).unwrap();
+    let err = e.fails(&["setup", "claude", "--dir", &dir]);
+    assert!(err.contains("markers"), "{err}");
+    assert_eq!(std::fs::read_to_string(&claude_md).unwrap(), half);
+    std::fs::write(&claude_md, "# Notes\n").unwrap();
+
     // A config that is not JSON is refused and left alone.
     std::fs::write(e.project.join(".mcp.json"), "{ broken").unwrap();
     let err = e.fails(&["setup", "claude", "--dir", &dir]);

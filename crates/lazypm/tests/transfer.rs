@@ -123,6 +123,8 @@ fn the_original_systems_files_and_database_import_alike() {
             json!({"text": "Route added", "done": true})
         );
         assert_eq!(d["work_logs"].as_array().unwrap().len(), 2);
+        // The time in the logs' context ("4h", "2h") is the issue's time spent.
+        assert_eq!(i["time_spent_minutes"], 360);
         let first = e.issue("LAZY-202509-001");
         assert_eq!(first["issue"]["status"], "done");
         assert_eq!(
@@ -361,6 +363,15 @@ fn backlog_md_sections_folders_and_subtasks() {
         e.import(&["backlog", &fixture("backlog/backlog")])["issues_created"],
         json!([])
     );
+    // The same source into another project is another import.
+    let other = e.data.parent().unwrap().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    e.ok(&["init", &other.display().to_string(), "--key", "OTHER"]);
+    let r2 = e.import(&["--project", "OTHER", "backlog", &fixture("backlog")]);
+    assert_eq!(r2["issues_created"].as_array().unwrap().len(), 9, "{r2}");
+    let sub = e.issue(&Env::key_of(&r2, "TASK-2.1"));
+    assert_eq!(sub["issue"]["parent"], Env::key_of(&r2, "TASK-2"));
+    assert!(Env::key_of(&r2, "TASK-2").starts_with("OTHER-"));
 }
 
 #[test]
@@ -457,6 +468,29 @@ fn the_json_export_round_trips() {
     c.ok(&["init", "--key", "OTHER"]);
     let err = c.fails(&["import", "json", &file]);
     assert!(err.contains("not empty"), "{err}");
+    // A document the store could not read back, or with a broken audit
+    // chain, is refused, and the empty store stays empty.
+    let d = env();
+    let tampered = d.data.parent().unwrap().join("tampered.json");
+    for (from, to, says) in [
+        (
+            "\"status\":\"proposed\"",
+            "\"status\":\"wip\"",
+            "cannot be read",
+        ),
+        (
+            "\"key\":\"APP-1\"",
+            "\"key\":\"../../x\"",
+            "invalid issue key",
+        ),
+        ("\"entity\":\"APP\"", "\"entity\":\"EVIL\"", "audit trail"),
+    ] {
+        assert!(first.contains(from), "{from}");
+        std::fs::write(&tampered, first.replacen(from, to, 1)).unwrap();
+        let err = d.fails(&["import", "json", &tampered.display().to_string()]);
+        assert!(err.contains(says), "{from}: {err}");
+    }
+    assert!(d.fails(&["issue", "show", "APP-1"]).contains("not found"));
     let bad = c.data.parent().unwrap().join("bad.json");
     std::fs::write(&bad, r#"{"format":"something-else","version":1}"#).unwrap();
     let err = c.fails(&["import", "json", &bad.display().to_string()]);
@@ -580,7 +614,13 @@ fn backups_under_load_restore_to_a_consistent_store() {
 
     // --keep prunes the oldest.
     e.ok(&["backup", "--keep", "2"]);
-    assert_eq!(e.ok(&["backup", "list"]).lines().count(), 2);
+    let listed = e.ok(&["backup", "list"]);
+    assert_eq!(
+        listed.lines().count(),
+        3,
+        "two plain backups and the one before the restore: {listed}"
+    );
+    assert!(listed.contains("before-restore"), "{listed}");
 
     // A damaged backup is named as such and never restored.
     let newest: Value = e.json(&["--json", "backup", "list"]);
@@ -647,7 +687,14 @@ fn healthcheck_asks_a_running_server() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    // By name too (localhost may resolve to ::1 first).
+    let by_name = e.run(&["healthcheck", "--url", &format!("http://localhost:{port}")]);
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(healthy, "the server never answered its health check");
+    assert!(
+        by_name.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_name.stderr)
+    );
 }

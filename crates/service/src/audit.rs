@@ -115,12 +115,6 @@ impl EventSink {
     /// and appends, in order and once, the events a process killed between
     /// commit and append left out. Returns how many were appended.
     pub async fn repair(&self, store: &dyn Store) -> Result<usize> {
-        self.fill(store, true).await
-    }
-
-    /// [`EventSink::repair`]; `announce` warns of what was missing (a
-    /// rebuild expects everything to be).
-    async fn fill(&self, store: &dyn Store, announce: bool) -> Result<usize> {
         if self.path.is_none() || store.is_read_only() {
             return Ok(0);
         }
@@ -129,10 +123,10 @@ impl EventSink {
         // mark. (No line is ever written twice, so equal counts mean nothing
         // is missing.)
         let mut tx = store.begin_read().await?;
-        let mark = Mark::read(&mut *tx).await?;
         let Some(file) = self.open() else {
             return Ok(0);
         };
+        let mark = Mark::read(&mut *tx).await?.within(&file)?;
         let (lines, whole) = count_lines(&file, mark.offset)?;
         let expected = tx.count_events_after(mark.seq).await?;
         if whole && lines == expected as u64 {
@@ -147,7 +141,7 @@ impl EventSink {
         // Something is missing or torn: look again with no writer in flight.
         lock(&file, true).await;
         let mut tx = store.begin_read().await?;
-        let mark = Mark::read(&mut *tx).await?;
+        let mark = Mark::read(&mut *tx).await?.within(&file)?;
         let mut tail = Tail::read(&file, mark.offset)?;
         let pending = tx.chain_after(mark.seq, i64::MAX).await?;
         drop(tx);
@@ -165,12 +159,10 @@ impl EventSink {
             .map(|c| (c.event.clone(), c.hash.clone()))
             .collect();
         if !missing.is_empty() {
-            if announce {
-                tracing::warn!(
-                    count = missing.len(),
-                    "events.jsonl lacked committed events; appending them"
-                );
-            }
+            tracing::warn!(
+                count = missing.len(),
+                "events.jsonl lacked committed events; appending them"
+            );
             self.append(file.try_clone().ok(), &missing);
         }
         if let Some(last) = pending.last() {
@@ -179,22 +171,37 @@ impl EventSink {
         Ok(missing.len())
     }
 
-    /// After the store's content was replaced as a whole (a restore): moves
-    /// the file to `aside` (it described the store as it was, and is kept),
-    /// then writes a new one from the events table. Returns how many events
-    /// the new file holds.
-    pub async fn rebuild(&self, store: &dyn Store, aside: &Path) -> Result<usize> {
-        let Some(path) = self.path.as_deref() else {
-            return Ok(0);
-        };
-        if let Some(file) = self.open() {
-            lock(&file, true).await;
-            std::fs::rename(path, aside)?;
-        }
+    /// Holds every writer off the file until the returned guard is dropped:
+    /// writers take their shared lock before their transactions begin, so
+    /// while this is held none can begin one. For replacing a store's whole
+    /// content (a restore, an import of a whole store); `None` when there is
+    /// no file to hold.
+    pub async fn hold(&self) -> Option<Held> {
+        let file = self.open()?;
+        lock(&file, true).await;
+        Some(Held { file })
+    }
+
+    /// After the store's content was replaced, under [`EventSink::hold`]:
+    /// writes the file anew from the events table (the old lines are gone;
+    /// keep them first with [`Held::copy_to`]). Returns how many events it
+    /// holds now.
+    pub async fn rewrite(&self, held: &Held, store: &dyn Store) -> Result<usize> {
+        held.file.set_len(0)?;
+        let mut tx = store.begin_read().await?;
+        let all = tx.chain_after(0, i64::MAX).await?;
+        drop(tx);
+        let events: Vec<(Event, Option<String>)> = all
+            .iter()
+            .map(|c| (c.event.clone(), c.hash.clone()))
+            .collect();
+        self.append(held.file.try_clone().ok(), &events);
+        let last = all.last().map(|c| c.seq).unwrap_or(0);
+        let offset = held.file.metadata()?.len();
         let mut tx = store.begin_write().await?;
-        tx.set_meta(MARK, "0 0").await?;
+        tx.set_meta(MARK, &format!("{last} {offset}")).await?;
         tx.commit().await?;
-        self.fill(store, false).await
+        Ok(events.len())
     }
 
     /// Moves the mark to `seq`: every event up to it is now in the file.
@@ -206,6 +213,22 @@ impl EventSink {
             tx.set_meta(MARK, &format!("{seq} {offset}")).await?;
             tx.commit().await?;
         }
+        Ok(())
+    }
+}
+
+/// events.jsonl locked exclusively (see [`EventSink::hold`]); dropping it lets writers go on.
+pub struct Held {
+    file: File,
+}
+
+impl Held {
+    /// Copies the file as it is to `aside` (the trail of the store about to be replaced).
+    pub fn copy_to(&self, aside: &Path) -> Result<()> {
+        let mut from = self.file.try_clone()?;
+        from.seek(SeekFrom::Start(0))?;
+        let mut to = File::create(aside)?;
+        std::io::copy(&mut from, &mut to)?;
         Ok(())
     }
 }
@@ -240,6 +263,17 @@ struct Mark {
 }
 
 impl Mark {
+    /// The mark, if the file can hold what it says: a file shorter than the
+    /// mark's offset was replaced or cut, so
+    /// nothing in it is known and it is checked from the first event.
+    fn within(self, file: &File) -> Result<Mark> {
+        if file.metadata()?.len() < self.offset {
+            Ok(Mark::default())
+        } else {
+            Ok(self)
+        }
+    }
+
     async fn read(tx: &mut dyn Tx) -> Result<Mark> {
         let text = tx.meta(MARK).await?.unwrap_or_default();
         let mut parts = text.split_whitespace().map(str::parse::<i64>);

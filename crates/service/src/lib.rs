@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use lazypm_store::Store;
 
-pub use audit::EventSink;
+pub use audit::{EventSink, Held};
 pub use audit_verify::{AuditProblem, AuditReport, verify_audit};
 pub use error::ServiceError;
 pub use input::parse_input;

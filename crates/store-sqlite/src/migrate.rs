@@ -144,7 +144,12 @@ fn backup_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
     };
     let dir = dir.join("backup");
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    let target = dir.join(format!("lazypm-v{version}-{stamp}.db"));
+    // Two processes may open the file at once after an upgrade: each backs
+    // it up under a name of its own (the later one finds nothing to apply).
+    let target = dir.join(format!(
+        "lazypm-v{version}-{stamp}-{}.db",
+        std::process::id()
+    ));
     let copied = std::fs::create_dir_all(&dir)
         .map_err(|e| e.to_string())
         .and_then(|()| target.to_str().ok_or("not a UTF-8 path".to_string()))

@@ -175,20 +175,30 @@ fn split_front_matter(text: &str) -> Option<(&str, &str)> {
 
 /// The front matter's fields, each as its list of values (a scalar is a
 /// one-item list): the part of YAML Backlog.md writes (`key: value`,
-/// `key: [a, b]`, `key:` followed by `  - item` lines, quoted strings).
+/// `key: [a, b]`, `key:` followed by `  - item` lines, quoted strings, and
+/// long values folded into `>-` or `|` blocks of indented lines).
 fn parse_front_matter(front: &str) -> BTreeMap<String, Vec<String>> {
     let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut current: Option<String> = None;
-    for line in front.lines() {
+    let lines: Vec<&str> = front.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
+        let indent = line.len() - line.trim_start().len();
         if let Some(item) = trimmed.strip_prefix("- ")
             && line.starts_with([' ', '-'])
         {
+            let value = match block_style(item) {
+                Some(folded) => take_block(&lines, &mut i, indent, folded),
+                None => unquote(item),
+            };
             if let Some(k) = &current {
-                fields.entry(k.clone()).or_default().push(unquote(item));
+                fields.entry(k.clone()).or_default().push(value);
             }
             continue;
         }
@@ -198,8 +208,9 @@ fn parse_front_matter(front: &str) -> BTreeMap<String, Vec<String>> {
         let key = key.trim().to_string();
         let value = value.trim();
         current = Some(key.clone());
-        let values = if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']'))
-        {
+        let values = if let Some(folded) = block_style(value) {
+            vec![take_block(&lines, &mut i, indent, folded)]
+        } else if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
             inner
                 .split(',')
                 .map(unquote)
@@ -215,6 +226,34 @@ fn parse_front_matter(front: &str) -> BTreeMap<String, Vec<String>> {
     fields
 }
 
+/// Whether a value opens a block scalar: `Some(true)` folded (`>`, `>-`),
+/// `Some(false)` literal (`|`, `|-`).
+fn block_style(value: &str) -> Option<bool> {
+    match value.trim() {
+        ">" | ">-" | ">+" => Some(true),
+        "|" | "|-" | "|+" => Some(false),
+        _ => None,
+    }
+}
+
+/// The lines of a block scalar: those indented more than its key; folded
+/// blocks join them with spaces, literal ones with line breaks.
+fn take_block(lines: &[&str], i: &mut usize, indent: usize, folded: bool) -> String {
+    let mut parts = Vec::new();
+    while let Some(line) = lines.get(*i) {
+        let own = line.len() - line.trim_start().len();
+        if !line.trim().is_empty() && own <= indent {
+            break;
+        }
+        parts.push(line.trim());
+        *i += 1;
+    }
+    parts
+        .join(if folded { " " } else { "\n" })
+        .trim()
+        .to_string()
+}
+
 fn unquote(v: &str) -> String {
     let v = v.trim();
     for q in ['\'', '"'] {
@@ -225,14 +264,55 @@ fn unquote(v: &str) -> String {
     v.to_string()
 }
 
-/// The text between `<!-- NAME:BEGIN -->` and `<!-- NAME:END -->`, trimmed.
+/// A part of the body: the text between `<!-- NAME:BEGIN -->` and
+/// `<!-- NAME:END -->`, or, in files written before the markers (or by
+/// hand), the text under its `## Heading` up to the next heading.
 fn section(body: &str, name: &str) -> Option<String> {
     let begin = format!("<!-- {name}:BEGIN -->");
     let end = format!("<!-- {name}:END -->");
-    let start = body.find(&begin)? + begin.len();
-    let stop = body[start..].find(&end)? + start;
-    let text = body[start..stop].trim();
+    let marked = body.find(&begin).and_then(|b| {
+        let start = b + begin.len();
+        let stop = body[start..].find(&end)? + start;
+        Some(body[start..stop].trim())
+    });
+    let text = match marked {
+        Some(t) => t,
+        None => under_heading(body, heading(name)?)?,
+    };
     (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The heading Backlog.md writes above each marked part.
+fn heading(marker: &str) -> Option<&'static str> {
+    Some(match marker {
+        "SECTION:DESCRIPTION" => "Description",
+        "AC" => "Acceptance Criteria",
+        "DOD" => "Definition of Done",
+        "SECTION:PLAN" => "Implementation Plan",
+        "SECTION:NOTES" => "Implementation Notes",
+        "SECTION:FINAL_SUMMARY" => "Final Summary",
+        "COMMENTS" => "Comments",
+        _ => return None,
+    })
+}
+
+/// The text under `## title` (any case), up to the next `## ` heading.
+fn under_heading<'a>(body: &'a str, title: &str) -> Option<&'a str> {
+    let mut offset = 0;
+    let mut start = None;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix("## ") {
+            if let Some(s) = start {
+                return Some(body[s..offset].trim());
+            }
+            if h.trim().eq_ignore_ascii_case(title) {
+                start = Some(offset + line.len());
+            }
+        }
+        offset += line.len();
+    }
+    start.map(|s| body[s..].trim())
 }
 
 /// Checklist lines (`- [ ] #1 text`, `- [x] #2 text`) as their texts.
@@ -304,6 +384,26 @@ mod tests {
         assert!(f["dependencies"].is_empty());
         assert_eq!(f["refs"], ["a", "b"]);
         assert_eq!(f["assignee"], ["@bob"]);
+    }
+
+    #[test]
+    fn folded_values_and_sections_without_markers() {
+        let f = parse_front_matter(
+            "id: TASK-9\ntitle: >-\n  A long title that js-yaml folded: over\n  two lines\nstatus: To Do\nlabels:\n  - >-\n    a long\n    label\n  - short",
+        );
+        assert_eq!(
+            f["title"],
+            ["A long title that js-yaml folded: over two lines"]
+        );
+        assert_eq!(f["status"], ["To Do"]);
+        assert_eq!(f["labels"], ["a long label", "short"]);
+        let body = "## Description\n\nWritten by hand.\n\n## Acceptance Criteria\n\n- [ ] #1 It works\n\n## Notes\nx";
+        assert_eq!(
+            section(body, "SECTION:DESCRIPTION").as_deref(),
+            Some("Written by hand.")
+        );
+        assert_eq!(checklist(section(body, "AC").as_deref()), ["It works"]);
+        assert_eq!(section(body, "SECTION:PLAN"), None);
     }
 
     #[test]

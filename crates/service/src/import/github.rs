@@ -2,7 +2,7 @@
 //! stateReason,labels,assignees,milestone,author,createdAt,updatedAt,closedAt,
 //! comments,url` prints: labels, the first assignee as owner, the milestone
 //! as a sprint, state and its reason (closed as completed → done, closed as
-//! not planned → canceled), comments.
+//! not planned or as a duplicate → canceled), comments.
 
 use lazypm_domain::{IssueType, Status};
 use serde_json::Value;
@@ -44,7 +44,7 @@ pub fn read(json: &str) -> Result<Batch> {
             .unwrap_or_default()
             .to_ascii_uppercase();
         issue.status = match (state.as_str(), reason.as_str()) {
-            ("CLOSED", "NOT_PLANNED") => Status::Canceled,
+            ("CLOSED", "NOT_PLANNED" | "DUPLICATE") => Status::Canceled,
             ("CLOSED", _) => Status::Done,
             _ => Status::Proposed,
         };

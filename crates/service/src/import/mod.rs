@@ -3,7 +3,7 @@
 //! one transaction, with an audit event per issue and per link.
 //!
 //! Every issue remembers where it came from (the `meta` key
-//! `import:FORMAT:SOURCE-ID` names the issue it became), so running the same
+//! `import:FORMAT:PROJECT:SOURCE-ID` names the issue it became), so running the same
 //! import again creates nothing twice: what was imported is reported as
 //! skipped, and only what is new in the source is added.
 
@@ -203,9 +203,10 @@ pub struct ImportReport {
     pub notes: Vec<String>,
 }
 
-/// The `meta` key remembering what a source record became.
-fn memory_key(format: &str, source_id: &str) -> String {
-    format!("import:{format}:{source_id}")
+/// The `meta` key remembering what a source record became in a project
+/// (the same source ids in another project are another import).
+fn memory_key(format: &str, project: &str, source_id: &str) -> String {
+    format!("import:{format}:{project}:{source_id}")
 }
 
 impl Service {
@@ -234,11 +235,36 @@ impl Service {
         let mut project_ids: HashMap<String, (i64, String)> = HashMap::new();
         for p in &batch.projects {
             let key = ProjectKey::parse("project key", &p.key)?;
-            let existing = w.project_by_key(key.as_str()).await?;
-            let id = match existing {
-                Some(found) => found.id,
+            let path = p.path.clone().filter(|p| !p.trim().is_empty());
+            let mut existing = w.project_by_key(key.as_str()).await?;
+            if existing.is_none()
+                && let Some(path) = &path
+            {
+                // Registered already (`lazypm init` in its folder) under another key.
+                existing = w
+                    .list_projects()
+                    .await?
+                    .into_iter()
+                    .find(|e| &e.path == path);
+                if let Some(found) = &existing {
+                    report.notes.push(format!(
+                        "project {} ({path}) is registered here as {}: its issues go there",
+                        key, found.key
+                    ));
+                }
+            }
+            let (id, key) = match existing {
+                Some(found) => (found.id, ProjectKey::parse("project key", &found.key)?),
                 None => {
-                    let path = p.path.clone().unwrap_or_default();
+                    let Some(path) = path else {
+                        return Err(ServiceError::invalid(
+                            "projects",
+                            format!(
+                                "project {} ({}) has no absolute path: lazypm needs one for each project",
+                                p.source_id, p.name
+                            ),
+                        ));
+                    };
                     let project = Project {
                         id: 0,
                         key: key.to_string(),
@@ -259,7 +285,7 @@ impl Service {
                     )
                     .await?;
                     report.projects_created.push(key.to_string());
-                    id
+                    (id, key)
                 }
             };
             project_ids.insert(p.source_id.clone(), (id, key.to_string()));
@@ -282,17 +308,6 @@ impl Service {
         let total = batch.issues.len();
         for (done, new) in parent_first(&batch.issues).into_iter().enumerate() {
             progress(done, total);
-            let memory = memory_key(batch.format, &new.source_id);
-            if let Some(key) = w.meta(&memory).await?
-                && let Some(existing) = w.issue_by_key(&key).await?
-            {
-                known.insert(new.source_id.clone(), (existing.id, existing.key.clone()));
-                report.skipped.push(Skipped {
-                    what: new.source_id.clone(),
-                    why: format!("already imported as {}", existing.key),
-                });
-                continue;
-            }
             let (project_id, project_key) =
                 match new.project.as_ref().and_then(|p| project_ids.get(p)) {
                     Some((id, key)) => (*id, key.clone()),
@@ -306,6 +321,17 @@ impl Service {
                         }
                     },
                 };
+            let memory = memory_key(batch.format, &project_key, &new.source_id);
+            if let Some(key) = w.meta(&memory).await?
+                && let Some(existing) = w.issue_by_key(&key).await?
+            {
+                known.insert(new.source_id.clone(), (existing.id, existing.key.clone()));
+                report.skipped.push(Skipped {
+                    what: new.source_id.clone(),
+                    why: format!("already imported as {}", existing.key),
+                });
+                continue;
+            }
             let key = self
                 .import_key(
                     &mut w,
@@ -567,7 +593,14 @@ impl Service {
         report: &mut ImportReport,
     ) -> Result<String> {
         if let Some(wanted) = &new.key {
-            let key = IssueKey::parse("key", wanted)?;
+            let Ok(key) = IssueKey::parse("key", wanted) else {
+                let number = w.allocate_issue_number(project_id).await?;
+                let new_key = IssueKey::new(&ProjectKey::parse("project", project_key)?, number);
+                report
+                    .keys_changed
+                    .push((wanted.clone(), new_key.to_string()));
+                return Ok(new_key.into_string());
+            };
             let free =
                 !taken.contains(key.as_str()) && w.issue_by_key(key.as_str()).await?.is_none();
             if free {

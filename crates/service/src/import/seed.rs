@@ -346,6 +346,12 @@ pub fn read(format: &'static str, data: SeedData) -> Batch {
                     .get("time_spent_minutes")
                     .or_else(|| w.get("minutes"))
                     .and_then(Value::as_i64)
+                    .or_else(|| {
+                        // The document's logs carry time as text in their context (`"4h"`).
+                        let text = text(w.get("time_spent"))
+                            .or_else(|| context.and_then(|c| text(c.get("time_spent"))))?;
+                        lazypm_domain::parse_duration("time_spent", &text).ok()
+                    })
                     .unwrap_or(0),
                 logged_at: text(w.get("timestamp_utc")).and_then(|t| parse_time(&t)),
             });

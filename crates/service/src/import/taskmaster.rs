@@ -141,14 +141,22 @@ pub fn read(json: &str, only_tag: Option<&str>) -> Result<Batch> {
                 if !deps.is_empty() {
                     details.push(format!("Depends on subtask {}", deps.join(", ")));
                 }
+                // Tasks have no canceled or deferred state: say so in the task.
+                let sub_status = text(s.get("status")).unwrap_or_default();
+                match sub_status.as_str() {
+                    "cancelled" | "canceled" => details.push("Cancelled in Taskmaster.".into()),
+                    "deferred" => details.push("Deferred in Taskmaster.".into()),
+                    _ => {}
+                }
                 issue.tasks.push(NewTask {
                     source_id: format!("{source}.{sub}"),
                     title: text(s.get("title")).unwrap_or_else(|| format!("subtask {sub}")),
-                    status: match text(s.get("status")).as_deref() {
-                        Some("done" | "completed") => TaskStatus::Done,
-                        Some("in-progress" | "in_progress") => TaskStatus::Doing,
-                        Some("blocked") => TaskStatus::Blocked,
-                        Some("review") => TaskStatus::Review,
+                    status: match sub_status.as_str() {
+                        // Nothing left to do on a cancelled subtask.
+                        "done" | "completed" | "cancelled" | "canceled" => TaskStatus::Done,
+                        "in-progress" | "in_progress" => TaskStatus::Doing,
+                        "blocked" => TaskStatus::Blocked,
+                        "review" => TaskStatus::Review,
                         _ => TaskStatus::Todo,
                     },
                     assignee: None,
