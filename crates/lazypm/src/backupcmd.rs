@@ -244,6 +244,11 @@ async fn open_backup(
     file: &Path,
 ) -> anyhow::Result<(std::sync::Arc<dyn Store>, tempfile::TempDir)> {
     anyhow::ensure!(file.is_file(), "{}: no such backup file", file.display());
+    anyhow::ensure!(
+        crate::importcmd::sqlite_file(file),
+        "{} is not a lazypm backup (not an SQLite database)",
+        file.display()
+    );
     let scratch = tempfile::tempdir()?;
     let copy = scratch.path().join("backup.db");
     std::fs::copy(file, &copy).with_context(|| format!("cannot read {}", file.display()))?;

@@ -133,40 +133,57 @@ fn read(args: &ImportArgs) -> anyhow::Result<Batch> {
             seed::read("seed-json", data)
         }
         ImportFormat::SeedSqlite => {
-            let file = find(path, &["data/jira_lite.db", "jira_lite.db"]);
+            let file = find(path, &["data/jira_lite.db", "jira_lite.db"])?;
+            anyhow::ensure!(
+                sqlite_file(&file),
+                "{}: not an SQLite database (the original system keeps data/jira_lite.db)",
+                file.display()
+            );
             seed::read("seed-sqlite", seed::read_database(&file)?)
         }
-        ImportFormat::Beads => beads::read(&text(&find(
-            path,
-            &[".beads/issues.jsonl", "issues.jsonl"],
-        ))?)?,
-        ImportFormat::Taskmaster => taskmaster::read(
-            &text(&find(
-                path,
-                &[
-                    ".taskmaster/tasks/tasks.json",
-                    "tasks/tasks.json",
-                    "tasks.json",
-                ],
-            ))?,
-            args.tag.as_deref(),
-        )?,
+        ImportFormat::Beads => {
+            let file = find(path, &[".beads/issues.jsonl", "issues.jsonl"])?;
+            beads::read(&text(&file)?)?
+        }
+        ImportFormat::Taskmaster => {
+            let inside = [
+                ".taskmaster/tasks/tasks.json",
+                "tasks/tasks.json",
+                "tasks.json",
+            ];
+            taskmaster::read(&text(&find(path, &inside)?)?, args.tag.as_deref())?
+        }
         ImportFormat::Github => github::read(&text(path)?)?,
         ImportFormat::Backlog => backlog::read(backlog_files(path)?)?,
     })
 }
 
-/// The path itself when it is a file, else the first of `inside` that exists in it.
-fn find(path: &Path, inside: &[&str]) -> PathBuf {
-    if path.is_dir() {
-        for i in inside {
-            let candidate = path.join(i);
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
+/// The path itself when it is a file (or `-`), else the first of `inside`
+/// that exists in the folder it names.
+fn find(path: &Path, inside: &[&str]) -> anyhow::Result<PathBuf> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
     }
-    path.to_path_buf()
+    inside
+        .iter()
+        .map(|i| path.join(i))
+        .find(|candidate| candidate.is_file())
+        .with_context(|| {
+            format!(
+                "{}: a folder without {} in it; name the file, or the folder that holds it",
+                path.display(),
+                inside.join(" or ")
+            )
+        })
+}
+
+/// Whether a file starts with SQLite's header.
+pub(crate) fn sqlite_file(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"SQLite format 3\0")
 }
 
 /// A file's text; `-` is standard input.

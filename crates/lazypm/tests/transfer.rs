@@ -240,6 +240,13 @@ fn taskmaster_tags_tasks_subtasks_and_dependencies() {
         "--dry-run",
     ]);
     assert_eq!(dry["issues_created"].as_array().unwrap().len(), 3);
+    let err = e.fails(&["import", "taskmaster", &fixture("beads")]);
+    assert!(
+        err.contains("a folder without .taskmaster/tasks/tasks.json"),
+        "{err}"
+    );
+    let err = e.fails(&["import", "seed-sqlite", &fixture("beads/issues.jsonl")]);
+    assert!(err.contains("not an SQLite database"), "{err}");
     let err = e.fails(&[
         "import",
         "taskmaster",
