@@ -126,7 +126,7 @@ impl EventSink {
         let Some(file) = self.open() else {
             return Ok(0);
         };
-        let mark = Mark::read(&mut *tx).await?.within(&file)?;
+        let mark = Mark::read(&mut *tx).await?;
         let (lines, whole) = count_lines(&file, mark.offset)?;
         let expected = tx.count_events_after(mark.seq).await?;
         if whole && lines == expected as u64 {
@@ -141,7 +141,7 @@ impl EventSink {
         // Something is missing or torn: look again with no writer in flight.
         lock(&file, true).await;
         let mut tx = store.begin_read().await?;
-        let mark = Mark::read(&mut *tx).await?.within(&file)?;
+        let mark = Mark::read(&mut *tx).await?;
         let mut tail = Tail::read(&file, mark.offset)?;
         let pending = tx.chain_after(mark.seq, i64::MAX).await?;
         drop(tx);
@@ -263,17 +263,6 @@ struct Mark {
 }
 
 impl Mark {
-    /// The mark, if the file can hold what it says: a file shorter than the
-    /// mark's offset was replaced or cut, so
-    /// nothing in it is known and it is checked from the first event.
-    fn within(self, file: &File) -> Result<Mark> {
-        if file.metadata()?.len() < self.offset {
-            Ok(Mark::default())
-        } else {
-            Ok(self)
-        }
-    }
-
     async fn read(tx: &mut dyn Tx) -> Result<Mark> {
         let text = tx.meta(MARK).await?.unwrap_or_default();
         let mut parts = text.split_whitespace().map(str::parse::<i64>);
