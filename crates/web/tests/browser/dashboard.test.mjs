@@ -1,7 +1,9 @@
 // The dashboard in a real browser: Debian's Chromium driven by
 // playwright-core, against the real `lazypm serve` on a free loopback port
-// over a fresh SQLite store, with other processes (`lazypm call`) changing
-// the same store the way an agent does.
+// over a fresh store, with other processes (`lazypm call`) changing the same
+// store the way an agent does. The store is an SQLite file, or, when
+// LAZYPM_TEST_DATABASE names a PostgreSQL server, a schema of its own there
+// (dropped with psql at the end, when psql is installed).
 //
 //   LAZYPM_BIN       the lazypm binary (default: target/debug/lazypm)
 //   CHROMIUM         the browser (default: /usr/bin/chromium)
@@ -23,7 +25,10 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SHOTS = process.env.SCREENSHOT_DIR || path.join(root, "target/screenshots");
 const P = "WEB";
 
-let dir, repo, env, server, base, browser;
+const SERVER = /^postgres(ql)?:\/\//.test(process.env.LAZYPM_TEST_DATABASE || "")
+  ? process.env.LAZYPM_TEST_DATABASE : null;
+
+let dir, repo, env, server, base, browser, schema;
 const foreign = [];
 const dialogs = [];
 const errors = [];
@@ -49,6 +54,10 @@ before(async () => {
   env = { ...process.env, LAZYPM_DATA_DIR: path.join(dir, "data"), LAZYPM_ACTOR: "agent-7", NO_COLOR: "1" };
   delete env.LAZYPM_PROJECT;
   delete env.LAZYPM_DATABASE_URL;
+  if (SERVER) {
+    schema = "t_browser_" + process.pid + "_" + Date.now();
+    env.LAZYPM_DATABASE_URL = SERVER + (SERVER.includes("?") ? "&" : "?") + "schema=" + schema;
+  }
   execFileSync("git", ["init", "-q"], { cwd: repo });
   lazypm("init", "--key", P, "--name", "Browser test");
   server = spawn(BIN, ["serve", "--bind", "127.0.0.1:0"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -78,6 +87,13 @@ after(async () => {
     await new Promise((r) => server.once("exit", r));
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
+  if (schema) {
+    try {
+      execFileSync("psql", [SERVER.split("?")[0], "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`]);
+    } catch (e) {
+      console.error(`could not drop schema ${schema}: ${e.message}`);
+    }
+  }
 });
 
 /** A page that records requests off the server's origin and any dialog. */
@@ -290,9 +306,18 @@ test("ticking a checklist item and commenting work from the issue page", async (
   const page = await open(`/issues/${key}`);
   // The page re-renders after the change, so click and wait for the new state
   // rather than asking the (replaced) box whether it is checked.
+  // Every toast shown is recorded as it appears: a live update may replace
+  // the toast before a poll would see it.
+  await page.evaluate(() => {
+    window.toasts = [];
+    new MutationObserver(() => {
+      const t = document.querySelector("#toast.show");
+      if (t && window.toasts.at(-1) !== t.textContent) window.toasts.push(t.textContent);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
   await page.locator('input[data-item="2"]').click();
-  await page.waitForFunction(() => document.querySelector("#toast.show")?.textContent === "Checklist updated");
   await page.waitForFunction(() => document.querySelector('input[data-item="2"]')?.checked === true);
+  await page.waitForFunction(() => window.toasts.includes("Checklist updated"));
   await page.fill("#comment-form textarea[name=body]", "Looks **right** to me");
   await page.click("#comment-form button");
   await page.locator(".comment strong", { hasText: "right" }).waitFor();
