@@ -52,6 +52,22 @@ pub struct ClientFiles {
     /// The key of the servers map in a JSON config (`mcpServers`, `servers`); `None` for TOML.
     pub servers_key: Option<&'static str>,
     pub instructions: PathBuf,
+    /// Where the client's session-start hook goes (Claude Code's
+    /// `.claude/settings.json`), for clients that have one.
+    pub hooks: Option<PathBuf>,
+}
+
+/// The session-start hook's command: `lazypm prime`, started the way the
+/// MCP server is, and never failing a session (a hook that fails can stop
+/// one from starting).
+pub fn prime_hook() -> String {
+    let cmd = command();
+    let cmd = if cmd.contains(|c: char| c.is_whitespace() || c == '\'') {
+        format!("'{}'", cmd.replace('\'', "'\\''"))
+    } else {
+        cmd
+    };
+    format!("{cmd} prime 2>/dev/null || true")
 }
 
 pub fn files(client: Client, root: &Path) -> anyhow::Result<ClientFiles> {
@@ -61,16 +77,19 @@ pub fn files(client: Client, root: &Path) -> anyhow::Result<ClientFiles> {
             config: root.join(".mcp.json"),
             servers_key: Some("mcpServers"),
             instructions: root.join("CLAUDE.md"),
+            hooks: Some(root.join(".claude").join("settings.json")),
         },
         Client::Cursor => ClientFiles {
             config: root.join(".cursor").join("mcp.json"),
             servers_key: Some("mcpServers"),
             instructions: agents,
+            hooks: None,
         },
         Client::Vscode => ClientFiles {
             config: root.join(".vscode").join("mcp.json"),
             servers_key: Some("servers"),
             instructions: agents,
+            hooks: None,
         },
         Client::Codex => {
             let home = std::env::var_os("CODEX_HOME")
@@ -81,6 +100,7 @@ pub fn files(client: Client, root: &Path) -> anyhow::Result<ClientFiles> {
                 config: home.join("config.toml"),
                 servers_key: None,
                 instructions: agents,
+                hooks: None,
             }
         }
     })
@@ -242,6 +262,66 @@ fn with_server(
     }
 }
 
+/// Claude Code's settings with lazypm's SessionStart hook (`lazypm prime`,
+/// whose output the session starts with) put in or taken out; every other
+/// setting and hook stays as it was.
+fn with_session_hook(path: &Path, current: &str, add: bool) -> anyhow::Result<String> {
+    let mut doc: Value = if current.trim().is_empty() {
+        json!({})
+    } else {
+        serde_json::from_str(current).with_context(|| {
+            format!(
+                "{} is not valid JSON, so it was left as it is: mend it, then run setup again",
+                path.display()
+            )
+        })?
+    };
+    let not_object = || {
+        format!(
+            "{} does not hold the settings object Claude Code reads",
+            path.display()
+        )
+    };
+    let hooks = doc
+        .as_object_mut()
+        .with_context(not_object)?
+        .entry("hooks")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .with_context(not_object)?;
+    let starts = hooks
+        .entry("SessionStart")
+        .or_insert_with(|| json!([]))
+        .as_array_mut()
+        .with_context(not_object)?;
+    let ours = |group: &Value| {
+        group["hooks"].as_array().is_some_and(|hs| {
+            hs.iter().any(|h| {
+                h["command"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("lazypm prime"))
+            })
+        })
+    };
+    starts.retain(|g| !ours(g));
+    if add {
+        starts
+            .push(json!({"hooks": [{"type": "command", "command": prime_hook(), "timeout": 10}]}));
+    }
+    if starts.is_empty() {
+        hooks.remove("SessionStart");
+    }
+    if hooks.is_empty()
+        && let Some(obj) = doc.as_object_mut()
+    {
+        obj.remove("hooks");
+    }
+    if doc.as_object().is_some_and(|o| o.is_empty()) {
+        return Ok(String::new());
+    }
+    Ok(format!("{}\n", serde_json::to_string_pretty(&doc)?))
+}
+
 /// The server entry the client's config gets.
 pub fn entry(client: Client) -> Value {
     let command = command();
@@ -308,6 +388,14 @@ pub fn setup(args: &SetupArgs, json_out: bool) -> anyhow::Result<()> {
             with_block(&notes_now, Some(&block()), BEGIN, END),
         )
     };
+    let hooks_now = match &files.hooks {
+        Some(p) => read(p)?,
+        None => String::new(),
+    };
+    let hooks = match &files.hooks {
+        Some(p) => with_session_hook(p, &hooks_now, !args.remove)?,
+        None => String::new(),
+    };
     if args.print {
         if json_out {
             out!(
@@ -321,14 +409,21 @@ pub fn setup(args: &SetupArgs, json_out: bool) -> anyhow::Result<()> {
                 files.instructions.display(),
                 block()
             );
+            if let Some(p) = &files.hooks {
+                out!("# {} (the session-start hook)\n{hooks}", p.display());
+            }
         }
         return Ok(());
     }
     let mut changed = Vec::new();
-    for (path, old, new) in [
+    let mut writes = vec![
         (&files.config, &config_now, &config),
         (&files.instructions, &notes_now, &notes),
-    ] {
+    ];
+    if let Some(p) = &files.hooks {
+        writes.push((p, &hooks_now, &hooks));
+    }
+    for (path, old, new) in writes {
         if old == new {
             continue;
         }

@@ -23,6 +23,13 @@ fn setup_twice_leaves_one_block_and_keeps_the_users_text() {
         r#"{"mcpServers": {"other": {"command": "other-server"}}, "note": 1}"#,
     )
     .unwrap();
+    std::fs::create_dir_all(e.project.join(".claude")).unwrap();
+    let settings = e.project.join(".claude/settings.json");
+    let theirs = json!({
+        "permissions": {"allow": ["Bash(ls)"]},
+        "hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "echo hi"}]}]}
+    });
+    std::fs::write(&settings, theirs.to_string()).unwrap();
     let dir = e.project.display().to_string();
     let first = e.ok(&["setup", "claude", "--dir", &dir]);
     assert!(
@@ -31,6 +38,19 @@ fn setup_twice_leaves_one_block_and_keeps_the_users_text() {
     );
     let second = e.ok(&["setup", "claude", "--dir", &dir]);
     assert!(second.contains("nothing to change"), "{second}");
+    // The session starts with `lazypm prime`, beside the user's own hook.
+    let hooks: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(hooks["permissions"], theirs["permissions"]);
+    let starts = hooks["hooks"]["SessionStart"].as_array().unwrap();
+    assert_eq!(starts.len(), 2, "{hooks}");
+    assert_eq!(starts[0]["hooks"][0]["command"], "echo hi");
+    // Started as the MCP server is: by name, or by this binary's path.
+    let mcp: Value =
+        serde_json::from_str(&std::fs::read_to_string(e.project.join(".mcp.json")).unwrap())
+            .unwrap();
+    let server = mcp["mcpServers"]["pm"]["command"].as_str().unwrap();
+    let hook = starts[1]["hooks"][0]["command"].as_str().unwrap();
+    assert_eq!(hook, format!("{server} prime 2>/dev/null || true"));
 
     let text = std::fs::read_to_string(&claude_md).unwrap();
     assert!(
@@ -74,8 +94,10 @@ fn setup_twice_leaves_one_block_and_keeps_the_users_text() {
             .contains("lazypm:begin")
     );
 
-    // Removing leaves the user's text and the other server exactly.
+    // Removing leaves the user's text, hook and other server exactly.
     e.ok(&["setup", "claude", "--dir", &dir, "--remove"]);
+    let hooks: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(hooks, theirs);
     assert_eq!(
         std::fs::read_to_string(&claude_md).unwrap(),
         "# House rules\n\nRun the tests before pushing.\n"
