@@ -92,6 +92,13 @@
       return;
     }
     const html = await res.text();
+    // Someone may have started typing while the page was on its way: their
+    // text outranks the refresh, which waits until they are done.
+    if (!force && (busy > 0 || editing())) {
+      pending = true;
+      if ($("#issue-form")) staleNote(true);
+      return;
+    }
     const main = $("#main");
     if (!main) return;
     const graph = $("#graph");
