@@ -162,7 +162,7 @@ pub fn read(jsonl: &str) -> Result<Batch> {
 }
 
 /// Acceptance criteria written as text: one per list item or line.
-pub(crate) fn criteria(text: &str) -> Vec<String> {
+fn criteria(text: &str) -> Vec<String> {
     text.lines()
         .map(|l| {
             l.trim()

@@ -24,6 +24,7 @@ use lazypm_domain::{
 use serde::Serialize;
 use serde_json::json;
 
+use crate::ops::issues::next_key;
 use crate::{Result, Service, ServiceError};
 
 /// Everything one source holds, in lazypm's terms.
@@ -254,7 +255,7 @@ impl Service {
                 }
             }
             let (id, key) = match existing {
-                Some(found) => (found.id, ProjectKey::parse("project key", &found.key)?),
+                Some(found) => (found.id, found.key),
                 None => {
                     let Some(path) = path else {
                         return Err(ServiceError::invalid(
@@ -268,7 +269,8 @@ impl Service {
                     let project = Project {
                         id: 0,
                         key: key.to_string(),
-                        slug: slug(&p.name),
+                        // Slugged as `pm_init_project` slugs a project's name.
+                        slug: lazypm_domain::text::slugify(&p.name, 60),
                         name: p.name.clone(),
                         path: path.clone(),
                         metadata: p.metadata.clone(),
@@ -285,10 +287,10 @@ impl Service {
                     )
                     .await?;
                     report.projects_created.push(key.to_string());
-                    (id, key)
+                    (id, key.to_string())
                 }
             };
-            project_ids.insert(p.source_id.clone(), (id, key.to_string()));
+            project_ids.insert(p.source_id.clone(), (id, key));
         }
         let default_scope = if batch.issues.iter().any(|i| {
             i.project
@@ -303,7 +305,6 @@ impl Service {
         // Source id → (issue id, key), for parents and links: what this run
         // creates and what earlier runs did.
         let mut known: HashMap<String, (i64, String)> = HashMap::new();
-        let mut taken: HashSet<String> = HashSet::new();
         let mut sprints: HashMap<(i64, String), i64> = HashMap::new();
         let total = batch.issues.len();
         for (done, new) in parent_first(&batch.issues).into_iter().enumerate() {
@@ -333,14 +334,7 @@ impl Service {
                 continue;
             }
             let key = self
-                .import_key(
-                    &mut w,
-                    new,
-                    project_id,
-                    &project_key,
-                    &mut taken,
-                    &mut report,
-                )
+                .import_key(&mut w, new, project_id, &project_key, &mut report)
                 .await?;
             let parent = new
                 .parent
@@ -589,38 +583,31 @@ impl Service {
         new: &NewIssue,
         project_id: i64,
         project_key: &str,
-        taken: &mut HashSet<String>,
         report: &mut ImportReport,
     ) -> Result<String> {
-        if let Some(wanted) = &new.key {
-            let Ok(key) = IssueKey::parse("key", wanted) else {
-                let number = w.allocate_issue_number(project_id).await?;
-                let new_key = IssueKey::new(&ProjectKey::parse("project", project_key)?, number);
-                report
-                    .keys_changed
-                    .push((wanted.clone(), new_key.to_string()));
-                return Ok(new_key.into_string());
-            };
-            let free =
-                !taken.contains(key.as_str()) && w.issue_by_key(key.as_str()).await?.is_none();
-            if free {
-                if let Some((prefix, number)) = key.parts()
-                    && prefix == project_key
-                {
-                    w.reserve_issue_numbers(project_id, number).await?;
-                }
-                taken.insert(key.to_string());
-                return Ok(key.into_string());
+        let Some(wanted) = &new.key else {
+            return Ok(next_key(&mut **w, project_id, project_key)
+                .await?
+                .into_string());
+        };
+        let parsed = IssueKey::parse("key", wanted).ok();
+        // Issues this run inserted are found too: they are in the transaction.
+        if let Some(key) = &parsed
+            && w.issue_by_key(key.as_str()).await?.is_none()
+        {
+            if let Some((prefix, number)) = key.parts()
+                && prefix == project_key
+            {
+                w.reserve_issue_numbers(project_id, number).await?;
             }
-            let number = w.allocate_issue_number(project_id).await?;
-            let new_key = IssueKey::new(&ProjectKey::parse("project", project_key)?, number);
-            report
-                .keys_changed
-                .push((key.to_string(), new_key.to_string()));
-            return Ok(new_key.into_string());
+            return Ok(key.to_string());
         }
-        let number = w.allocate_issue_number(project_id).await?;
-        Ok(IssueKey::new(&ProjectKey::parse("project", project_key)?, number).into_string())
+        let used = next_key(&mut **w, project_id, project_key)
+            .await?
+            .into_string();
+        let asked = parsed.map_or_else(|| wanted.clone(), IssueKey::into_string);
+        report.keys_changed.push((asked, used.clone()));
+        Ok(used)
     }
 }
 
@@ -650,20 +637,6 @@ fn parent_first(issues: &[NewIssue]) -> Vec<&NewIssue> {
         }
     }
     out
-}
-
-/// A project slug from its name: lower case, words joined by `-`.
-fn slug(name: &str) -> String {
-    let words: Vec<String> = name
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    if words.is_empty() {
-        "project".into()
-    } else {
-        words.join("-")
-    }
 }
 
 /// Reads a time the way sources write them: RFC 3339 with any offset, or a

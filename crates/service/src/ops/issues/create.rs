@@ -132,6 +132,19 @@ impl NewIssue {
     }
 }
 
+/// The key of a project's next new issue (`KEY-N`), its number allocated in `tx`.
+pub(crate) async fn next_key(
+    tx: &mut dyn lazypm_store::Tx,
+    project_id: i64,
+    project_key: &str,
+) -> Result<IssueKey> {
+    let number = tx.allocate_issue_number(project_id).await?;
+    Ok(IssueKey::new(
+        &lazypm_domain::ProjectKey::parse("project", project_key)?,
+        number,
+    ))
+}
+
 /// Creates a validated issue in `project` within `w`: checks its parent and
 /// dependencies, allocates its key, inserts it with its `blocks` links and
 /// records `issue_created`. Shared by pm_create_issue and pm_split_issue.
@@ -158,11 +171,7 @@ pub(crate) async fn insert_new_issue(
         let b = load_issue(&mut **w, &format!("dependencies[{i}]"), k.as_str()).await?;
         blockers.push(b);
     }
-    let number = w.allocate_issue_number(project.id).await?;
-    let key = IssueKey::new(
-        &lazypm_domain::ProjectKey::parse("project", &project.key)?,
-        number,
-    );
+    let key = next_key(&mut **w, project.id, &project.key).await?;
     let mut issue = Issue {
         id: 0,
         project_id: project.id,
