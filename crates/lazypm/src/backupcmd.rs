@@ -83,7 +83,7 @@ pub async fn backup(args: BackupArgs, settings: &Settings) -> anyhow::Result<()>
             Ok(())
         }
         None => {
-            let store = open(settings, &dir).await?;
+            let (_, _, store) = settings.open_store().await?;
             let taken = take(&*store, &dir, "").await;
             store.close().await;
             let checked = taken?;
@@ -204,9 +204,7 @@ pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<
         if !store.backup_into(&file).await? {
             // A server database: copied table by table into a scratch SQLite
             // store, which then writes itself out as one compact file.
-            let scratch = tempfile::tempdir()?;
-            let url = format!("sqlite://{}", scratch.path().join("copy.db").display());
-            let staged = lazypm_service::open_store(&url).await?;
+            let (staged, _scratch) = scratch_store(None).await?;
             let result = async {
                 crate::migrate::copy(store, &*staged, false, "the backup", true, None).await?;
                 anyhow::ensure!(
@@ -245,17 +243,26 @@ async fn open_backup(
 ) -> anyhow::Result<(std::sync::Arc<dyn Store>, tempfile::TempDir)> {
     anyhow::ensure!(file.is_file(), "{}: no such backup file", file.display());
     anyhow::ensure!(
-        crate::importcmd::sqlite_file(file),
+        lazypm_service::is_sqlite_file(file),
         "{} is not a lazypm backup (not an SQLite database)",
         file.display()
     );
-    let scratch = tempfile::tempdir()?;
-    let copy = scratch.path().join("backup.db");
-    std::fs::copy(file, &copy).with_context(|| format!("cannot read {}", file.display()))?;
-    let url = format!("sqlite://{}", copy.display());
-    let store = lazypm_service::open_store(&url)
+    scratch_store(Some(file))
         .await
-        .with_context(|| format!("{} is not a lazypm backup", file.display()))?;
+        .with_context(|| format!("{} is not a lazypm backup", file.display()))
+}
+
+/// An SQLite store in a scratch folder that lives as long as the returned
+/// guard: a copy of `from` when given, else a new, empty one.
+pub(crate) async fn scratch_store(
+    from: Option<&Path>,
+) -> anyhow::Result<(std::sync::Arc<dyn Store>, tempfile::TempDir)> {
+    let scratch = tempfile::tempdir()?;
+    let file = scratch.path().join("scratch.db");
+    if let Some(from) = from {
+        std::fs::copy(from, &file).with_context(|| format!("cannot read {}", from.display()))?;
+    }
+    let store = lazypm_service::open_store(&format!("sqlite://{}", file.display())).await?;
     Ok((store, scratch))
 }
 
@@ -384,13 +391,6 @@ fn report(c: &Checked, json: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn open(settings: &Settings, dir: &Path) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-    let url = settings.database_url(dir)?;
-    Ok(lazypm_service::open_store(&url).await?)
 }
 
 fn human(bytes: u64) -> String {

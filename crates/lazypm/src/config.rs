@@ -128,14 +128,24 @@ impl Settings {
         Ok(svc.with_context(ctx))
     }
 
-    /// Opens the store and builds the service for this invocation.
-    pub async fn service(&self) -> anyhow::Result<Service> {
+    /// Opens the store this invocation names, making the data directory
+    /// (kept out of git) when it is missing. Returns the directory, the
+    /// store's URL and the store.
+    pub async fn open_store(
+        &self,
+    ) -> anyhow::Result<(PathBuf, String, std::sync::Arc<dyn lazypm_store::Store>)> {
         let dir = self.data_dir()?;
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         keep_out_of_git(&dir);
         let url = self.database_url(&dir)?;
         let store = lazypm_service::open_store(&url).await?;
+        Ok((dir, url, store))
+    }
+
+    /// Opens the store and builds the service for this invocation.
+    pub async fn service(&self) -> anyhow::Result<Service> {
+        let (dir, url, store) = self.open_store().await?;
         // git must never stage, commit or stash the store itself.
         let cwd = std::env::current_dir().ok();
         let absolute = |p: std::path::PathBuf| match &cwd {

@@ -283,7 +283,7 @@ fn client_checks(c: &mut Checks, root: &Path) {
         };
         configured += 1;
         match command {
-            Some(cmd) if runnable(&cmd) => {
+            Some(cmd) if setupcmd::which(&cmd).is_some() => {
                 c.ok("mcp", format!("{name}: {} starts `{cmd} mcp`", files.config.display()))
             }
             Some(cmd) => c.fail(
@@ -324,18 +324,4 @@ fn client_checks(c: &mut Checks, root: &Path) {
             "lazypm setup claude|cursor|vscode|codex",
         );
     }
-}
-
-/// Whether a configured command can be started: a path to an executable
-/// file, or a name found on PATH.
-fn runnable(cmd: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt as _;
-    let exec = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if cmd.contains('/') {
-        return exec(Path::new(cmd));
-    }
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| exec(&d.join(cmd))))
 }

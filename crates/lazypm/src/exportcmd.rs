@@ -236,17 +236,25 @@ pub fn csv_cell(cell: &str) -> String {
     }
 }
 
-/// Every issue, archived ones included, in key order within each project.
+/// Every issue, archived ones included, in id order.
 async fn issues(tx: &mut dyn Tx) -> anyhow::Result<Vec<Issue>> {
-    let table = Table::by_name("issues").context("no issues table")?;
     let mut out = Vec::new();
-    for row in all_rows(tx, table).await? {
-        let key = row.get("key").and_then(Value::as_str).unwrap_or_default();
-        if let Some(issue) = tx.issue_by_key(key).await? {
+    for key in issue_keys(tx).await? {
+        if let Some(issue) = tx.issue_by_key(&key).await? {
             out.push(issue);
         }
     }
     Ok(out)
+}
+
+/// Every issue's key, archived ones included, in id order.
+async fn issue_keys(tx: &mut dyn Tx) -> anyhow::Result<Vec<String>> {
+    let table = Table::by_name("issues").context("no issues table")?;
+    Ok(all_rows(tx, table)
+        .await?
+        .iter()
+        .filter_map(|row| row.get("key").and_then(Value::as_str).map(str::to_string))
+        .collect())
 }
 
 async fn events(tx: &mut dyn Tx, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -271,19 +279,17 @@ async fn events(tx: &mut dyn Tx, out: &mut dyn std::io::Write) -> anyhow::Result
 async fn markdown(tx: &mut dyn Tx, dir: &Path) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut n = 0;
-    for issue in issues(tx).await? {
+    // The detail holds the issue itself: each issue is read once.
+    for key in issue_keys(tx).await? {
         // A key names the file: only a well-formed one (letters, digits, `-`) may.
-        if lazypm_domain::IssueKey::parse("key", &issue.key).is_err() {
-            eprintln!(
-                "skipped {:?}: not an issue key, so not a file name",
-                issue.key
-            );
+        if lazypm_domain::IssueKey::parse("key", &key).is_err() {
+            eprintln!("skipped {key:?}: not an issue key, so not a file name");
             continue;
         }
-        let Some(detail) = tx.issue_detail(&issue.key).await? else {
+        let Some(detail) = tx.issue_detail(&key).await? else {
             continue;
         };
-        let file = dir.join(format!("{}.md", issue.key));
+        let file = dir.join(format!("{key}.md"));
         std::fs::write(&file, issue_markdown(&detail))
             .with_context(|| format!("cannot write {}", file.display()))?;
         n += 1;

@@ -135,7 +135,7 @@ fn read(args: &ImportArgs) -> anyhow::Result<Batch> {
         ImportFormat::SeedSqlite => {
             let file = find(path, &["data/jira_lite.db", "jira_lite.db"])?;
             anyhow::ensure!(
-                sqlite_file(&file),
+                lazypm_service::is_sqlite_file(&file),
                 "{}: not an SQLite database (the original system keeps data/jira_lite.db)",
                 file.display()
             );
@@ -175,15 +175,6 @@ fn find(path: &Path, inside: &[&str]) -> anyhow::Result<PathBuf> {
                 inside.join(" or ")
             )
         })
-}
-
-/// Whether a file starts with SQLite's header.
-pub(crate) fn sqlite_file(path: &Path) -> bool {
-    use std::io::Read as _;
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| &head == b"SQLite format 3\0")
 }
 
 /// A file's text; `-` is standard input.
@@ -330,9 +321,7 @@ async fn json(
         .context("the document has no \"tables\" object")?;
     // The document goes first into a scratch store, checked by the schema's
     // own constraints, and is copied from there as `lazypm migrate` copies.
-    let scratch = tempfile::tempdir()?;
-    let scratch_url = format!("sqlite://{}", scratch.path().join("import.db").display());
-    let staged = lazypm_service::open_store(&scratch_url).await?;
+    let (staged, _scratch) = crate::backupcmd::scratch_store(None).await?;
     let result = async {
         let mut tx = staged.begin_write().await?;
         for t in crate::exportcmd::exported_tables() {
@@ -367,7 +356,7 @@ async fn json(
             return Ok(None);
         }
         let mut check = target.begin_read().await?;
-        let occupied = occupied(&mut *check).await?;
+        let occupied = crate::migrate::occupied(&mut *check).await?;
         drop(check);
         anyhow::ensure!(
             occupied.is_empty(),
@@ -455,20 +444,6 @@ async fn validate(staged: &dyn lazypm_store::Store) -> anyhow::Result<()> {
             .join("; ")
     );
     Ok(())
-}
-
-/// The tables that make a store "not empty", with their counts.
-async fn occupied(tx: &mut dyn lazypm_store::Tx) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for name in ["projects", "issues", "events"] {
-        if let Some(t) = Table::by_name(name) {
-            let n = tx.count_rows(t).await?;
-            if n > 0 {
-                out.push(format!("{n} {name}"));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Whether two stores hold the same rows in every exported table.

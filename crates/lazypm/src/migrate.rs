@@ -142,18 +142,7 @@ pub(crate) async fn copy(
         counts.insert(t.name, n);
         total += n;
     }
-    let occupied = {
-        let mut rows = Vec::new();
-        for name in ["projects", "issues", "events"] {
-            if let Some(t) = Table::by_name(name) {
-                let n = to.count_rows(t).await?;
-                if n > 0 {
-                    rows.push(format!("{n} {name}"));
-                }
-            }
-        }
-        rows
-    };
+    let occupied = occupied(&mut *to).await?;
     if !occupied.is_empty() {
         anyhow::ensure!(
             replace,
@@ -265,6 +254,21 @@ pub(crate) async fn copy(
         );
     }
     Ok((copied, backup))
+}
+
+/// What makes a store "not empty" (projects, issues or events), with the
+/// counts, as `12 issues`; empty for an empty store.
+pub(crate) async fn occupied(tx: &mut dyn lazypm_store::Tx) -> anyhow::Result<Vec<String>> {
+    let mut rows = Vec::new();
+    for name in ["projects", "issues", "events"] {
+        if let Some(t) = Table::by_name(name) {
+            let n = tx.count_rows(t).await?;
+            if n > 0 {
+                rows.push(format!("{n} {name}"));
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// The report's tables in copy order.

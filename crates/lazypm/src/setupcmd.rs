@@ -131,17 +131,29 @@ pub fn command() -> String {
     let me = std::env::current_exe()
         .ok()
         .and_then(|p| p.canonicalize().ok());
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("lazypm"))
-            .find(|p| p.is_file())
-            .and_then(|p| p.canonicalize().ok())
-    });
+    let on_path = which("lazypm").and_then(|p| p.canonicalize().ok());
     match (me, on_path) {
         (Some(me), Some(found)) if me == found => "lazypm".into(),
         (Some(me), _) => me.display().to_string(),
         (None, _) => "lazypm".into(),
     }
+}
+
+/// The executable a client would start for `cmd`: the file itself when it
+/// is a path, else the first executable of that name on PATH, as a shell
+/// finds it.
+pub fn which(cmd: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let exec = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if cmd.contains('/') {
+        return exec(Path::new(cmd)).then(|| PathBuf::from(cmd));
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(cmd))
+        .find(|p| exec(p))
 }
 
 /// The instructions block, markers included.
@@ -198,16 +210,7 @@ fn with_server(
 ) -> anyhow::Result<String> {
     match files.servers_key {
         Some(key) => {
-            let mut doc: Value = if current.trim().is_empty() {
-                json!({})
-            } else {
-                serde_json::from_str(current).with_context(|| {
-                    format!(
-                        "{} is not valid JSON, so it was left as it is: mend it, or move it aside and run setup again",
-                        files.config.display()
-                    )
-                })?
-            };
+            let mut doc = json_settings(&files.config, current)?;
             let obj = doc.as_object_mut().with_context(|| {
                 format!("{} does not hold a JSON object", files.config.display())
             })?;
@@ -262,20 +265,25 @@ fn with_server(
     }
 }
 
+/// A client's JSON settings file as it stands (`{}` when it is missing or
+/// empty); one that does not parse is refused, and left as it is.
+fn json_settings(path: &Path, current: &str) -> anyhow::Result<Value> {
+    if current.trim().is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_str(current).with_context(|| {
+        format!(
+            "{} is not valid JSON, so it was left as it is: mend it, or move it aside and run setup again",
+            path.display()
+        )
+    })
+}
+
 /// Claude Code's settings with lazypm's SessionStart hook (`lazypm prime`,
 /// whose output the session starts with) put in or taken out; every other
 /// setting and hook stays as it was.
 fn with_session_hook(path: &Path, current: &str, add: bool) -> anyhow::Result<String> {
-    let mut doc: Value = if current.trim().is_empty() {
-        json!({})
-    } else {
-        serde_json::from_str(current).with_context(|| {
-            format!(
-                "{} is not valid JSON, so it was left as it is: mend it, then run setup again",
-                path.display()
-            )
-        })?
-    };
+    let mut doc = json_settings(path, current)?;
     let not_object = || {
         format!(
             "{} does not hold the settings object Claude Code reads",
