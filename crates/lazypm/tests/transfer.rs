@@ -55,6 +55,15 @@ impl Env {
     }
 }
 
+/// Whether an issue carries a label.
+fn labelled(issue: &Value, label: &str) -> bool {
+    issue["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l == label)
+}
+
 fn keys(list: &Value) -> Vec<String> {
     let mut k: Vec<String> = list
         .as_array()
@@ -214,12 +223,7 @@ fn beads_issues_keep_priorities_parents_links_and_comments() {
     assert_eq!(kinds("lp-c4d8"), ["discovered_from", "relates"]);
     let deferred = e.issue(&Env::key_of(&r, "lp-e5a0"));
     assert_eq!(deferred["issue"]["priority"], "P5");
-    assert!(
-        deferred["issue"]["labels"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("deferred"))
-    );
+    assert!(labelled(&deferred["issue"], "deferred"), "{deferred}");
 
     assert_eq!(
         e.import(&["beads", &fixture("beads/issues.jsonl")])["issues_created"],
@@ -266,12 +270,7 @@ fn taskmaster_tags_tasks_subtasks_and_dependencies() {
     let i = &store["issue"];
     assert_eq!(i["status"], "in_progress");
     assert_eq!(i["priority"], "P2");
-    assert!(
-        i["labels"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("tag:master"))
-    );
+    assert!(labelled(i, "tag:master"), "{i}");
     assert!(
         i["specification"]["acceptance_criteria"][0]
             .as_str()
@@ -300,12 +299,7 @@ fn taskmaster_tags_tasks_subtasks_and_dependencies() {
     );
     let deferred = e.issue(&Env::key_of(&r, "master:4"));
     assert_eq!(deferred["issue"]["status"], "proposed");
-    assert!(
-        deferred["issue"]["labels"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("deferred"))
-    );
+    assert!(labelled(&deferred["issue"], "deferred"), "{deferred}");
     assert_eq!(
         e.import(&["taskmaster", &fixture("taskmaster")])["issues_created"],
         json!([])
@@ -360,12 +354,7 @@ fn backlog_md_sections_folders_and_subtasks() {
         (json!("canceled"), json!(true))
     );
     let draft = e.issue(&Env::key_of(&r, "DRAFT-1"))["issue"].clone();
-    assert!(
-        draft["labels"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("draft"))
-    );
+    assert!(labelled(&draft, "draft"), "{draft}");
     assert_eq!(
         e.import(&["backlog", &fixture("backlog/backlog")])["issues_created"],
         json!([])
