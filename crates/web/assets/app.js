@@ -46,6 +46,12 @@
   let busy = 0;
   let pending = false;
   let refreshTimer = null;
+  // Counts keystrokes and edits in the page: a refresh that sees it move
+  // while its fetch was out leaves the page alone, forced or not.
+  let edits = 0;
+  // Numbers each refresh's fetch: only the latest one started may paint, so
+  // a slow answer never paints over a newer one.
+  let fetches = 0;
 
   function editing() {
     const main = $("#main");
@@ -83,6 +89,8 @@
       return;
     }
     pending = false;
+    const seen = edits;
+    const mine = ++fetches;
     let res;
     try {
       res = await fetch(location.href, { credentials: "same-origin", headers: { "X-Fragment": "1" } });
@@ -92,9 +100,11 @@
       return;
     }
     const html = await res.text();
+    if (mine !== fetches) return;
     // Someone may have started typing while the page was on its way: their
-    // text outranks the refresh, which waits until they are done.
-    if (!force && (busy > 0 || editing())) {
+    // text outranks the refresh, which waits until they are done. A forced
+    // refresh (after one's own change) yields only to what was typed since.
+    if (edits !== seen || (!force && (busy > 0 || editing()))) {
       pending = true;
       if ($("#issue-form")) staleNote(true);
       return;
@@ -104,11 +114,73 @@
     const graph = $("#graph");
     const viewBox = graph ? graph.getAttribute("viewBox") : null;
     const x = window.scrollX, y = window.scrollY;
-    main.innerHTML = html;
+    const next = document.createElement("template");
+    next.innerHTML = html;
+    morphChildren(main, next.content);
     const g2 = $("#graph");
     if (viewBox && g2) g2.setAttribute("viewBox", viewBox);
     window.scrollTo(x, y);
     enhance(main);
+  }
+
+  // A refresh patches the page in place rather than replacing it: what did
+  // not change keeps its element, so focus, a caret, a half-typed comment and
+  // a card held in a drag survive an update made elsewhere. Elements are
+  // matched by tag, id and data-key, so one never turns into another issue's.
+  function sameNode(a, b) {
+    if (a.nodeType !== b.nodeType) return false;
+    if (a.nodeType !== 1) return true;
+    return a.tagName === b.tagName && a.id === b.id &&
+      a.getAttribute("data-key") === b.getAttribute("data-key") &&
+      a.getAttribute("type") === b.getAttribute("type");
+  }
+
+  function keyOf(n) {
+    return n.nodeType === 1 && (n.id || n.getAttribute("data-key")) ? n.tagName + "#" + n.id + "#" + n.getAttribute("data-key") : null;
+  }
+
+  function morphChildren(from, to) {
+    const wanted = Array.from(to.childNodes);
+    const keyed = new Map();
+    for (const c of from.childNodes) { const k = keyOf(c); if (k && !keyed.has(k)) keyed.set(k, c); }
+    const placed = new Set();
+    wanted.forEach((n, i) => {
+      let o = from.childNodes[i] || null;
+      if (o && !sameNode(o, n)) {
+        const k = keyOf(n);
+        const found = k ? keyed.get(k) : null;
+        if (found && found.parentNode === from && !placed.has(found) && sameNode(found, n)) { from.insertBefore(found, o); o = found; } else o = null;
+      }
+      if (o) placed.add(o);
+      if (!o) { from.insertBefore(n, from.childNodes[i] || null); return; }
+      if (o.nodeType === 1) morphElement(o, n);
+      else if (o.nodeValue !== n.nodeValue) o.nodeValue = n.nodeValue;
+    });
+    while (from.childNodes.length > wanted.length) from.lastChild.remove();
+  }
+
+  function morphElement(from, to) {
+    // What belongs to the person stays: a section they opened or closed, and
+    // the mark on a form they have typed into.
+    const own = (a) => a.name === "data-dirty" || (from.tagName === "DETAILS" && a.name === "open");
+    for (const a of Array.from(from.attributes)) {
+      if (!to.hasAttribute(a.name) && !own(a)) from.removeAttribute(a.name);
+    }
+    for (const a of Array.from(to.attributes)) {
+      if (from.getAttribute(a.name) !== a.value && !own(a)) from.setAttribute(a.name, a.value);
+    }
+    morphChildren(from, to);
+    // What the person is typing stays theirs; everything else shows the store.
+    const tag = from.tagName;
+    if (tag !== "INPUT" && tag !== "TEXTAREA" && tag !== "SELECT") return;
+    if (from.type === "checkbox" || from.type === "radio") { from.checked = to.defaultChecked; return; }
+    const form = from.form;
+    if (from === document.activeElement || (form && form.dataset.dirty === "1")) return;
+    if (tag === "SELECT") {
+      Array.from(from.options).forEach((o, i) => { o.selected = !!to.options[i] && to.options[i].defaultSelected; });
+    } else {
+      from.value = tag === "TEXTAREA" ? to.defaultValue : (to.getAttribute("value") || "");
+    }
   }
 
   function scheduleRefresh() {
@@ -279,6 +351,7 @@
   });
 
   document.addEventListener("input", (ev) => {
+    edits++;
     const form = ev.target.closest && ev.target.closest("#main form");
     if (form && !form.matches("[data-autosubmit]")) form.dataset.dirty = "1";
   });
@@ -499,10 +572,27 @@
   }
 
   // ---- the graph ----------------------------------------------------------
+  // A refresh keeps the graph's element, which keeps its handlers.
+  const enhanced = new WeakSet();
+
   function enableGraph(root) {
     const svg = $("#graph", root);
     if (!svg) return;
-    const full = { w: Number(svg.dataset.width), h: Number(svg.dataset.height) };
+    // The zoom buttons act on whichever graph the page shows when clicked.
+    $$("[data-zoom]", root).forEach((b) => {
+      if (enhanced.has(b)) return;
+      enhanced.add(b);
+      b.addEventListener("click", () => {
+        const g = $("#graph");
+        if (g && g.zoomBy) g.zoomBy(b.dataset.zoom);
+      });
+    });
+    if (enhanced.has(svg)) return;
+    enhanced.add(svg);
+    const full = {
+      get w() { return Number(svg.dataset.width); },
+      get h() { return Number(svg.dataset.height); },
+    };
     const box = () => svg.getAttribute("viewBox").split(/\s+/).map(Number);
     const set = (b) => svg.setAttribute("viewBox", b.map((n) => Math.round(n * 10) / 10).join(" "));
     const zoom = (factor, cx, cy) => {
@@ -545,11 +635,11 @@
     };
     svg.addEventListener("pointerup", end);
     svg.addEventListener("pointercancel", end);
-    $$("[data-zoom]", root).forEach((b) => b.addEventListener("click", () => {
-      if (b.dataset.zoom === "in") zoom(1 / 1.3);
-      else if (b.dataset.zoom === "out") zoom(1.3);
+    svg.zoomBy = (how) => {
+      if (how === "in") zoom(1 / 1.3);
+      else if (how === "out") zoom(1.3);
       else set([0, 0, full.w, full.h]);
-    }));
+    };
   }
 
   function enhance(root) {

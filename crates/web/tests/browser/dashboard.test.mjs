@@ -315,10 +315,16 @@ test("ticking a checklist item and commenting work from the issue page", async (
       if (t && window.toasts.at(-1) !== t.textContent) window.toasts.push(t.textContent);
     }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
   });
+  // A comment half written when the item is ticked survives the page's
+  // refresh after the tick: the refresh patches the page, it does not
+  // replace the comment box.
+  const box = page.locator("#comment-form textarea[name=body]");
+  await box.fill("Looks **right** to me");
   await page.locator('input[data-item="2"]').click();
   await page.waitForFunction(() => document.querySelector('input[data-item="2"]')?.checked === true);
   await page.waitForFunction(() => window.toasts.includes("Checklist updated"));
-  await page.fill("#comment-form textarea[name=body]", "Looks **right** to me");
+  await page.waitForFunction(() => document.querySelector(".task")?.textContent.includes("1/2"));
+  assert.equal(await box.inputValue(), "Looks **right** to me");
   await page.click("#comment-form button");
   await page.locator(".comment strong", { hasText: "right" }).waitFor();
   const d = call("pm_get_issue", { issue_key: key });
