@@ -12,11 +12,6 @@ use super::rows::json;
 use lazypm_store::chain::{self, Chained};
 use lazypm_store::{Events, Result};
 
-/// The advisory lock every event writer takes first, so sequence numbers
-/// commit in the order they were handed out: a reader paging with
-/// `events_after(seq)` never sees a lower number commit after a higher one.
-const EVENT_LOCK: i64 = 0x6c61_7a79_706d_0001;
-
 /// The channel told of every new event, on commit: the payload is the
 /// store's schema, a space and the event's sequence number (one channel for
 /// the whole database; listeners keep their own schema's).
@@ -40,20 +35,27 @@ fn event(r: &PgRow) -> Result<Event> {
 
 #[async_trait]
 impl Events for PgTx {
+    /// Events are written in write transactions only, which hold the
+    /// store's write lock from their first statement: sequence numbers
+    /// commit in the order they were handed out (a reader paging with
+    /// `events_after(seq)` never sees a lower number commit after a higher
+    /// one), and the newest event cannot change under the transaction, so
+    /// its hash is read once (with the lock, see `PgTx::begin`) and then
+    /// carried along.
     async fn insert_event(&mut self, e: &Event, issue_key: Option<&str>) -> Result<String> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(EVENT_LOCK)
-            .execute(self.conn()?)
-            .await?;
-        // Under the lock the newest event is stable: chain to it.
-        let prev: Option<Option<String>> =
-            sqlx::query_scalar("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
+        let prev = match self.last_hash.take() {
+            Some(prev) => prev,
+            None => sqlx::query_scalar("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(self.conn()?)
-                .await?;
-        let hash = chain::link(prev.flatten().as_deref(), e);
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+                .await?
+                .flatten(),
+        };
+        let hash = chain::link(prev.as_deref(), e);
+        // The insert and its notification (sent on commit) in one statement.
+        sqlx::query(
+            "WITH e AS (INSERT INTO events (id, at, actor, type, project, entity, issue_key, changes, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq) \
+             SELECT e.seq FROM e CROSS JOIN LATERAL pg_notify($10, current_schema() || ' ' || e.seq) n",
         )
         .bind(&e.id)
         .bind(e.at)
@@ -64,13 +66,10 @@ impl Events for PgTx {
         .bind(issue_key)
         .bind(Json(&e.changes))
         .bind(&hash)
-        .fetch_one(self.conn()?)
+        .bind(CHANNEL)
+        .execute(self.conn()?)
         .await?;
-        sqlx::query("SELECT pg_notify($1, current_schema() || ' ' || $2)")
-            .bind(CHANNEL)
-            .bind(seq.to_string())
-            .execute(self.conn()?)
-            .await?;
+        self.last_hash = Some(Some(hash.clone()));
         Ok(hash)
     }
 

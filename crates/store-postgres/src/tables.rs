@@ -51,6 +51,8 @@ impl Tables for PgTx {
     }
 
     async fn write_rows(&mut self, table: &Table, rows: &[Row]) -> Result<()> {
+        // The newest event may change: read it again before chaining to it.
+        self.last_hash = None;
         let names: Vec<&str> = table.column_names().collect();
         // PostgreSQL allows 65535 bound values per statement.
         let per_statement = (60_000 / names.len()).max(1);
@@ -130,6 +132,7 @@ impl Tables for PgTx {
     }
 
     async fn clear(&mut self, table: &Table) -> Result<u64> {
+        self.last_hash = None;
         let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
             .execute(self.conn()?)
             .await?;

@@ -13,9 +13,9 @@
 //! the store may outlive the wait.)
 
 use async_trait::async_trait;
-use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool};
+use sqlx::{Postgres, Row};
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 use lazypm_store::{Result, StoreError, Tx};
@@ -23,6 +23,9 @@ use lazypm_store::{Result, StoreError, Tx};
 /// A PostgreSQL transaction on a pooled connection.
 pub struct PgTx {
     conn: Option<PoolConnection<Postgres>>,
+    /// The hash of the newest event, once this transaction has read or
+    /// written it: under the write lock no one else can add one.
+    pub(crate) last_hash: Option<Option<String>>,
 }
 
 impl PgTx {
@@ -42,18 +45,38 @@ impl PgTx {
                     .await?;
             }
             Some(key) => {
-                sqlx::query("BEGIN ISOLATION LEVEL READ COMMITTED")
-                    .execute(&mut *conn)
+                // One round trip: begin, wait for the lock, then (a statement
+                // of its own, so with a snapshot taken under the lock) the
+                // newest event's hash, which the first event recorded chains
+                // to. The key is lazypm's own text, quoted.
+                let begin = format!(
+                    "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                     SELECT pg_advisory_xact_lock(hashtext('{}')); \
+                     SELECT hash AS newest_hash FROM events ORDER BY seq DESC LIMIT 1",
+                    key.replace('\'', "''")
+                );
+                let mut tx = PgTx::on(conn);
+                let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(begin))
+                    .fetch_all(tx.conn()?)
                     .await?;
-                let mut tx = PgTx { conn: Some(conn) };
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind(key)
-                    .execute(tx.conn()?)
-                    .await?;
+                let mut newest = None;
+                for row in &rows {
+                    if row.try_column("newest_hash").is_ok() {
+                        newest = row.try_get::<Option<String>, _>("newest_hash")?;
+                    }
+                }
+                tx.last_hash = Some(newest);
                 return Ok(tx);
             }
         }
-        Ok(PgTx { conn: Some(conn) })
+        Ok(PgTx::on(conn))
+    }
+
+    fn on(conn: PoolConnection<Postgres>) -> PgTx {
+        PgTx {
+            conn: Some(conn),
+            last_hash: None,
+        }
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut PgConnection> {
