@@ -45,6 +45,7 @@ const MIGRATION_LOCK: &str = "lazypm migrations";
 /// A PostgreSQL database (one schema of it).
 pub struct PgStore {
     pool: PgPool,
+    spare: Arc<tx::Spare>,
     /// The schema this store lives in (`current_schema()`): its events'
     /// notifications start with it.
     schema: String,
@@ -93,8 +94,13 @@ impl PgStore {
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
-        conn.close().await.ok();
-        let schema = schema.map_err(open_err)?;
+        let schema = match schema {
+            Ok(schema) => schema,
+            Err(e) => {
+                conn.close().await.ok();
+                return Err(open_err(e));
+            }
+        };
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)
@@ -102,6 +108,9 @@ impl PgStore {
             .connect_lazy_with(options);
         Ok(Self {
             pool,
+            // The connection that opened the store serves its first
+            // transactions: a one-shot command connects once.
+            spare: tx::Spare::new(conn),
             schema,
             signal: std::sync::OnceLock::new(),
         })
@@ -251,11 +260,13 @@ async fn migrate(conn: &mut PgConnection, schema: Option<&str>) -> std::result::
 impl Store for PgStore {
     async fn begin_write(&self) -> Result<Box<dyn Tx>> {
         let lock = format!("lazypm writer {}", self.schema);
-        Ok(Box::new(PgTx::begin(&self.pool, Some(&lock)).await?))
+        Ok(Box::new(
+            PgTx::begin(&self.pool, &self.spare, Some(&lock)).await?,
+        ))
     }
 
     async fn begin_read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(PgTx::begin(&self.pool, None).await?))
+        Ok(Box::new(PgTx::begin(&self.pool, &self.spare, None).await?))
     }
 
     fn backend(&self) -> &'static str {
@@ -267,6 +278,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.spare.close().await;
         self.pool.close().await;
     }
 

@@ -113,3 +113,87 @@ async fn a_change_committed_anywhere_wakes_the_listeners_of_that_schema_only() {
     watcher.close().await;
     elsewhere.close().await;
 }
+
+/// The test server's URL and the test's schema.
+fn server_and_schema(test: &TestStore) -> (&str, &str) {
+    let (base, schema) = test.url.rsplit_once("schema=").unwrap();
+    (base.trim_end_matches(['?', '&']), schema)
+}
+
+/// The store's sessions on the server (by their application name), and
+/// whether any sits in an open transaction.
+async fn sessions(test: &TestStore) -> (i64, i64) {
+    use sqlx::Connection as _;
+    let (base, schema) = server_and_schema(test);
+    let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE state = 'idle in transaction') \
+         FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(lazypm_store_postgres::application_name(Some(schema)))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.ok();
+    row
+}
+
+#[tokio::test]
+async fn a_short_command_runs_on_the_one_connection_that_opened_the_store() {
+    let Some((test, store)) = store().await else {
+        return;
+    };
+    // What a one-shot command does on its single thread: a read dropped
+    // without commit, a write, another read.
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.last_event_seq().await.unwrap(), 0);
+    drop(read);
+    // The dropped read is still open, on the connection kept aside…
+    assert_eq!(sessions(&test).await, (1, 1));
+    // …and ends with the next transaction's first round trip.
+    let mut write = store.begin_write().await.unwrap();
+    write.insert_event(&event(1), None).await.unwrap();
+    write.commit().await.unwrap();
+    assert_eq!(sessions(&test).await, (1, 0));
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.count_events_after(0).await.unwrap(), 1);
+    drop(read);
+    assert_eq!(sessions(&test).await, (1, 1));
+    // Closing the store ends it all.
+    store.close().await;
+    let mut left = sessions(&test).await;
+    for _ in 0..20 {
+        if left.0 == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left = sessions(&test).await;
+    }
+    assert_eq!(left, (0, 0));
+}
+
+#[tokio::test]
+async fn a_kept_connection_the_server_closed_is_replaced_without_an_error() {
+    use sqlx::Connection as _;
+    let Some((test, store)) = store().await else {
+        return;
+    };
+    let (base, schema) = server_and_schema(&test);
+    let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(lazypm_store_postgres::application_name(Some(schema)))
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(ended, vec![true]);
+    admin.close().await.ok();
+    let mut write = store.begin_write().await.unwrap();
+    write.insert_event(&event(1), None).await.unwrap();
+    write.commit().await.unwrap();
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.count_events_after(0).await.unwrap(), 1);
+    drop(read);
+    store.close().await;
+}
