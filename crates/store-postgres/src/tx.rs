@@ -69,7 +69,6 @@ impl Conn {
 
 /// The store's one connection beside the pool, and whether a dropped read
 /// transaction is still open on it.
-#[derive(Default)]
 pub(crate) struct Spare {
     slot: Mutex<Option<(Conn, bool)>>,
 }

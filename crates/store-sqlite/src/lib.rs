@@ -123,11 +123,7 @@ impl SqliteStore {
 /// Whether a file starts with SQLite's header (another program's database,
 /// a backup, before anything opens it).
 pub fn has_sqlite_header(path: &Path) -> bool {
-    use std::io::Read as _;
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| &head == HEADER)
+    check_header(path).is_ok()
 }
 
 /// Refuses a file that is not an SQLite database, naming what it is.
