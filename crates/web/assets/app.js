@@ -46,9 +46,6 @@
   let busy = 0;
   let pending = false;
   let refreshTimer = null;
-  // Counts keystrokes and edits in the page: a refresh that sees it move
-  // while its fetch was out leaves the page alone, forced or not.
-  let edits = 0;
   // Numbers each refresh's fetch: only the latest one started may paint, so
   // a slow answer never paints over a newer one.
   let fetches = 0;
@@ -89,7 +86,6 @@
       return;
     }
     pending = false;
-    const seen = edits;
     const mine = ++fetches;
     let res;
     try {
@@ -102,9 +98,9 @@
     const html = await res.text();
     if (mine !== fetches) return;
     // Someone may have started typing while the page was on its way: their
-    // text outranks the refresh, which waits until they are done. A forced
-    // refresh (after one's own change) yields only to what was typed since.
-    if (edits !== seen || (!force && (busy > 0 || editing()))) {
+    // text outranks the refresh, which waits until they are done. (A forced
+    // refresh, after one's own change, paints: the patch keeps what is typed.)
+    if (!force && (busy > 0 || editing())) {
       pending = true;
       if ($("#issue-form")) staleNote(true);
       return;
@@ -149,7 +145,7 @@
       if (o && !sameNode(o, n)) {
         const k = keyOf(n);
         const found = k ? keyed.get(k) : null;
-        if (found && found.parentNode === from && !placed.has(found) && sameNode(found, n)) { from.insertBefore(found, o); o = found; } else o = null;
+        if (found && !placed.has(found) && sameNode(found, n)) { from.insertBefore(found, o); o = found; } else o = null;
       }
       if (o) placed.add(o);
       if (!o) { from.insertBefore(n, from.childNodes[i] || null); return; }
@@ -351,7 +347,6 @@
   });
 
   document.addEventListener("input", (ev) => {
-    edits++;
     const form = ev.target.closest && ev.target.closest("#main form");
     if (form && !form.matches("[data-autosubmit]")) form.dataset.dirty = "1";
   });

@@ -304,8 +304,7 @@ test("ticking a checklist item and commenting work from the issue page", async (
   const key = create({ title: "Has a checklist" });
   call("pm_create_task", { issue_key: key, title: "Steps", checklist: ["first", "second"] });
   const page = await open(`/issues/${key}`);
-  // The page re-renders after the change, so click and wait for the new state
-  // rather than asking the (replaced) box whether it is checked.
+  // The page refreshes after the change: click, then wait for the new state.
   // Every toast shown is recorded as it appears: a live update may replace
   // the toast before a poll would see it.
   await page.evaluate(() => {
