@@ -350,6 +350,34 @@ async fn search_follows_updates_comments_archive_and_delete() {
 }
 
 #[tokio::test]
+async fn search_folds_accents_both_ways() {
+    let (_dir, svc) = setup_project().await;
+    let accented = create(
+        &svc,
+        "Menu",
+        json!({"description": "the café on the corner"}),
+    )
+    .await;
+    let plain = create(
+        &svc,
+        "Resume parser",
+        json!({"description": "reads a cafe menu"}),
+    )
+    .await;
+    let search = |q: &str| {
+        let svc = svc.clone();
+        let q = q.to_string();
+        async move { ok(&svc, "pm_search_issues", json!({ "query": q })).await["hits"].clone() }
+    };
+    let hits = search("cafe corner").await;
+    assert_eq!(keys(&hits), vec![accented.clone()]);
+    let snippet = hits[0]["snippet"].as_str().unwrap_or_default();
+    assert!(snippet.contains("«café»"), "{snippet}");
+    assert_eq!(keys(&search("café menu parser").await), vec![plain.clone()]);
+    assert_eq!(keys(&search("résumé").await), vec![plain]);
+}
+
+#[tokio::test]
 async fn search_scores_reflect_the_ranking() {
     let (_dir, svc) = setup_project().await;
     create(&svc, "Footer", json!({"description": "the login link"})).await;
