@@ -1,4 +1,5 @@
-//! Links the `lazypm` executable at a fixed address on Linux (`-no-pie`).
+//! Links the `lazypm` executable at a fixed address on Linux with glibc
+//! (`-no-pie`).
 //!
 //! Every command is a new process, so start-up is part of every command's
 //! time. A position-independent executable of this size carries about 44,000
@@ -11,7 +12,10 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+    let var = |name| std::env::var(name).unwrap_or_default();
+    // glibc targets only: a musl build links a static position-independent
+    // executable, a different start-up this flag is not meant to change.
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }
