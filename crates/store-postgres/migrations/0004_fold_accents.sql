@@ -8,7 +8,9 @@
 -- store's own schema: dropping one store must not take the dictionary from
 -- the others. Where it is missing and cannot be installed (a server without
 -- the contrib modules, a role that may not create it), search keeps working
--- without folding, and the next migration to run here does not try again.
+-- without folding; this migration still counts as applied and is not tried
+-- again. To fold there later: install `unaccent`, run the ALTER and the
+-- UPDATE below in the store's schema.
 DO $$
 DECLARE
     home TEXT;
