@@ -32,8 +32,15 @@ pub struct EventSink {
 /// without it (the events table stays complete either way).
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
-/// The `meta` key recording how far the file is known complete: `SEQ OFFSET`.
-const MARK: &str = "events_jsonl_mark";
+/// What the file beside `events.jsonl` recording how far it is known
+/// complete (`SEQ OFFSET`) adds to its name. The mark describes this file
+/// only, so it lives beside it, not in the store: on PostgreSQL each machine
+/// keeps a file of its own, in its own order, over one shared `events` table.
+const MARK_SUFFIX: &str = ".mark";
+
+/// The `meta` key where older versions kept the mark. A SQLite store's is its
+/// one file's, and is read while that file has no mark of its own yet.
+const LEGACY_MARK: &str = "events_jsonl_mark";
 
 /// Advance the mark once this many lines follow it, so start-up reads stay short.
 const MARK_EVERY: u64 = 1000;
@@ -122,26 +129,24 @@ impl EventSink {
         // answer is that the file holds one whole line per event since the
         // mark. (No line is ever written twice, so equal counts mean nothing
         // is missing.)
-        let mut tx = store.begin_read().await?;
         let Some(file) = self.open() else {
             return Ok(0);
         };
-        let mark = Mark::read(&mut *tx).await?;
+        let mut tx = store.begin_read().await?;
+        let mark = self.mark(&mut *tx, store).await?;
         let (lines, whole) = count_lines(&file, mark.offset)?;
         let expected = tx.count_events_after(mark.seq).await?;
-        if whole && lines == expected as u64 {
-            if lines >= MARK_EVERY {
-                let last = tx.last_event_seq().await?;
-                drop(tx);
-                self.advance(store, &file, last, mark).await?;
-            }
+        drop(tx);
+        if whole && lines == expected as u64 && lines < MARK_EVERY {
             return Ok(0);
         }
-        drop(tx);
-        // Something is missing or torn: look again with no writer in flight.
+        // Something is missing or torn, or the mark is due to move: look
+        // again with no writer in flight (writers hold the file shared from
+        // before their transaction until their append), so every event
+        // committed is either in the file or lost by a process that died.
         lock(&file, true).await;
         let mut tx = store.begin_read().await?;
-        let mark = Mark::read(&mut *tx).await?;
+        let mark = self.mark(&mut *tx, store).await?;
         let mut tail = Tail::read(&file, mark.offset)?;
         let pending = tx.chain_after(mark.seq, i64::MAX).await?;
         drop(tx);
@@ -166,7 +171,10 @@ impl EventSink {
             self.append(file.try_clone().ok(), &missing);
         }
         if let Some(last) = pending.last() {
-            self.advance(store, &file, last.seq, mark).await?;
+            self.set_mark(Mark {
+                seq: last.seq,
+                offset: file.metadata()?.len(),
+            });
         }
         Ok(missing.len())
     }
@@ -196,24 +204,54 @@ impl EventSink {
             .map(|c| (c.event.clone(), c.hash.clone()))
             .collect();
         self.append(held.file.try_clone().ok(), &events);
-        let last = all.last().map(|c| c.seq).unwrap_or(0);
-        let offset = held.file.metadata()?.len();
-        let mut tx = store.begin_write().await?;
-        tx.set_meta(MARK, &format!("{last} {offset}")).await?;
-        tx.commit().await?;
+        self.set_mark(Mark {
+            seq: all.last().map(|c| c.seq).unwrap_or(0),
+            offset: held.file.metadata()?.len(),
+        });
         Ok(events.len())
     }
 
-    /// Moves the mark to `seq`: every event up to it is now in the file.
-    async fn advance(&self, store: &dyn Store, file: &File, seq: i64, mark: Mark) -> Result<()> {
-        let offset = file.metadata()?.len();
-        let mut tx = store.begin_write().await?;
-        // Another process may have moved it further meanwhile.
-        if Mark::read(&mut *tx).await?.seq == mark.seq {
-            tx.set_meta(MARK, &format!("{seq} {offset}")).await?;
-            tx.commit().await?;
+    fn mark_path(&self) -> Option<PathBuf> {
+        let mut name = self.path.as_ref()?.clone().into_os_string();
+        name.push(MARK_SUFFIX);
+        Some(name.into())
+    }
+
+    /// How far this file is known complete; from its start when unknown.
+    /// Until the file has a mark of its own, a SQLite store's mark from an
+    /// older version stands for it (on PostgreSQL that one may describe
+    /// another machine's file, and is not trusted).
+    async fn mark(&self, tx: &mut dyn Tx, store: &dyn Store) -> Result<Mark> {
+        if let Some(text) = self
+            .mark_path()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+        {
+            return Ok(Mark::parse(&text));
         }
-        Ok(())
+        if store.backend() != "sqlite" {
+            return Ok(Mark::default());
+        }
+        Ok(Mark::parse(
+            &tx.meta(LEGACY_MARK).await?.unwrap_or_default(),
+        ))
+    }
+
+    /// Records that every event up to `mark.seq` is in the file's first
+    /// `mark.offset` bytes. Called with the file locked exclusively; the
+    /// mark is replaced whole (a new file renamed over it). One that cannot
+    /// be written only costs the next open a longer read.
+    fn set_mark(&self, mark: Mark) {
+        let Some(path) = self.mark_path() else {
+            return;
+        };
+        let mut temp = path.clone().into_os_string();
+        temp.push(format!(".{}", std::process::id()));
+        let written = std::fs::write(&temp, format!("{} {}\n", mark.seq, mark.offset))
+            .and_then(|()| std::fs::rename(&temp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            tracing::warn!(path = %path.display(), error = %e, "cannot record how far events.jsonl is complete");
+        }
     }
 }
 
@@ -263,15 +301,15 @@ struct Mark {
 }
 
 impl Mark {
-    async fn read(tx: &mut dyn Tx) -> Result<Mark> {
-        let text = tx.meta(MARK).await?.unwrap_or_default();
+    /// `SEQ OFFSET`; anything else is no mark (read from the start).
+    fn parse(text: &str) -> Mark {
         let mut parts = text.split_whitespace().map(str::parse::<i64>);
         match (parts.next(), parts.next()) {
-            (Some(Ok(seq)), Some(Ok(offset))) => Ok(Mark {
+            (Some(Ok(seq)), Some(Ok(offset))) => Mark {
                 seq,
                 offset: u64::try_from(offset).unwrap_or(0),
-            }),
-            _ => Ok(Mark::default()),
+            },
+            _ => Mark::default(),
         }
     }
 }

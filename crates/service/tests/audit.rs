@@ -140,6 +140,112 @@ async fn a_replaced_file_gets_only_what_followed_the_mark() {
     assert_eq!(file_ids(&events), all[all.len() - 1..].to_vec());
 }
 
+#[tokio::test]
+async fn a_mark_kept_in_the_table_by_an_older_version_still_counts() {
+    let dir = TestDir::new();
+    let events = dir.path().join("events.jsonl");
+    let project = dir.path().join("p");
+    std::fs::create_dir_all(&project).unwrap();
+    let db = store(&dir).await;
+    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
+        .await
+        .unwrap();
+    svc.call(
+        "pm_init_project",
+        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
+    )
+    .await
+    .unwrap();
+    create(&svc, "one").await;
+    drop(svc);
+    // An older version recorded the file complete up to here in `meta`,
+    // and the file has no mark beside it.
+    let mut marker = dir.path().join("events.jsonl").into_os_string();
+    marker.push(".mark");
+    let _ = std::fs::remove_file(&marker);
+    let mut tx = db.begin_write().await.unwrap();
+    let last = tx.last_event_seq().await.unwrap();
+    let offset = std::fs::metadata(&events).unwrap().len();
+    tx.set_meta("events_jsonl_mark", &format!("{last} {offset}"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The file is rotated away; the next open must not copy the old trail
+    // into the new file.
+    std::fs::rename(&events, dir.path().join("events.1.jsonl")).unwrap();
+    let crashed = Service::new(db.clone(), EventSink::disabled(), ctx());
+    create(&crashed, "two").await;
+    Service::open(db.clone(), EventSink::new(&events), ctx())
+        .await
+        .unwrap();
+    let all = table_ids(db.as_ref()).await;
+    let want = if db.backend() == "sqlite" {
+        all[all.len() - 1..].to_vec()
+    } else {
+        // PostgreSQL's table mark may be another machine's: not trusted.
+        all.clone()
+    };
+    assert_eq!(file_ids(&events), want);
+}
+
+#[tokio::test]
+async fn machines_sharing_a_store_each_keep_every_event_in_their_file() {
+    // A team's PostgreSQL store: each machine has its own events.jsonl, and
+    // learns of the others' events when it next opens the store.
+    let dir = TestDir::new();
+    let project = dir.path().join("p");
+    std::fs::create_dir_all(&project).unwrap();
+    let files: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|m| {
+            std::fs::create_dir_all(dir.path().join(m)).unwrap();
+            dir.path().join(m).join("events.jsonl")
+        })
+        .collect();
+    let (a_file, b_file) = (&files[0], &files[1]);
+    let db = store(&dir).await;
+    let a = Service::open(db.clone(), EventSink::new(a_file), ctx())
+        .await
+        .unwrap();
+    a.call(
+        "pm_init_project",
+        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
+    )
+    .await
+    .unwrap();
+    create(&a, "a1").await;
+    let b = Service::open(db.clone(), EventSink::new(b_file), ctx())
+        .await
+        .unwrap();
+    create(&a, "a2").await;
+    create(&b, "b1").await;
+    create(&a, "a3").await;
+    // Each machine's next command opens the store again, a first, b second,
+    // and then once more each after more work.
+    for round in 0..2 {
+        for file in [a_file, b_file] {
+            Service::open(db.clone(), EventSink::new(file), ctx())
+                .await
+                .unwrap();
+        }
+        let all = table_ids(db.as_ref()).await;
+        for file in [a_file, b_file] {
+            let mut ids = file_ids(file);
+            ids.sort();
+            let mut want = all.clone();
+            want.sort();
+            assert_eq!(
+                ids,
+                want,
+                "round {round}: {} holds every event once",
+                file.display()
+            );
+        }
+        create(&b, "b2").await;
+        create(&a, "a4").await;
+    }
+}
+
 /// A project with `n` issues: 1 + n chained events in table and file.
 async fn chained(n: usize) -> (TestDir, Arc<dyn Store>, std::path::PathBuf) {
     let dir = TestDir::new();
