@@ -164,10 +164,20 @@ impl EventSink {
             .map(|c| (c.event.clone(), c.hash.clone()))
             .collect();
         if !missing.is_empty() {
-            tracing::warn!(
-                count = missing.len(),
-                "events.jsonl lacked committed events; appending them"
-            );
+            // On SQLite a missing event was lost by a process that died. On
+            // PostgreSQL it is, as a rule, another machine's: the usual way
+            // this file learns of them, not worth a warning on every command.
+            if store.backend() == "sqlite" {
+                tracing::warn!(
+                    count = missing.len(),
+                    "events.jsonl lacked committed events; appending them"
+                );
+            } else {
+                tracing::debug!(
+                    count = missing.len(),
+                    "appending to events.jsonl the events committed elsewhere"
+                );
+            }
             self.append(file.try_clone().ok(), &missing);
         }
         if let Some(last) = pending.last() {
