@@ -164,10 +164,11 @@ impl EventSink {
             .map(|c| (c.event.clone(), c.hash.clone()))
             .collect();
         if !missing.is_empty() {
-            // On SQLite a missing event was lost by a process that died. On
-            // PostgreSQL it is, as a rule, another machine's: the usual way
-            // this file learns of them, not worth a warning on every command.
-            if store.backend() == "sqlite" {
+            // With one file, a missing event was lost by a process that
+            // died. With several, it is as a rule another machine's: the
+            // usual way this file learns of them, not worth a warning on
+            // every command.
+            if only_file(store) {
                 tracing::warn!(
                     count = missing.len(),
                     "events.jsonl lacked committed events; appending them"
@@ -238,7 +239,7 @@ impl EventSink {
         {
             return Ok(Mark::parse(&text));
         }
-        if store.backend() != "sqlite" {
+        if !only_file(store) {
             return Ok(Mark::default());
         }
         Ok(Mark::parse(
@@ -279,6 +280,12 @@ impl Held {
         std::io::copy(&mut from, &mut to)?;
         Ok(())
     }
+}
+
+/// Whether this file is the store's only one: a SQLite store lives on one
+/// machine, while every machine on a PostgreSQL store keeps its own file.
+fn only_file(store: &dyn Store) -> bool {
+    store.backend() == "sqlite"
 }
 
 /// Takes the file's lock, shared or exclusive, waiting at most [`LOCK_WAIT`].

@@ -23,6 +23,24 @@ async fn store(dir: &TestDir) -> Arc<dyn Store> {
     lazypm_service::open_store(dir.url()).await.unwrap()
 }
 
+/// A store in `dir`, and a service on it writing `events` that has
+/// registered the project AU.
+async fn with_project(dir: &TestDir, events: &Path) -> (Arc<dyn Store>, Service) {
+    let project = dir.path().join("p");
+    std::fs::create_dir_all(&project).unwrap();
+    let db = store(dir).await;
+    let svc = Service::open(db.clone(), EventSink::new(events), ctx())
+        .await
+        .unwrap();
+    svc.call(
+        "pm_init_project",
+        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
+    )
+    .await
+    .unwrap();
+    (db, svc)
+}
+
 fn file_ids(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -57,19 +75,7 @@ async fn create(svc: &Service, title: &str) {
 async fn lost_events_and_a_torn_line_are_repaired_once() {
     let dir = TestDir::new();
     let events = dir.path().join("events.jsonl");
-    let project = dir.path().join("p");
-    std::fs::create_dir_all(&project).unwrap();
-    let db = store(&dir).await;
-
-    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
-        .await
-        .unwrap();
-    svc.call(
-        "pm_init_project",
-        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
-    )
-    .await
-    .unwrap();
+    let (db, svc) = with_project(&dir, &events).await;
     create(&svc, "written to both").await;
     assert_eq!(file_ids(&events), table_ids(db.as_ref()).await);
 
@@ -110,18 +116,7 @@ async fn lost_events_and_a_torn_line_are_repaired_once() {
 async fn a_replaced_file_gets_only_what_followed_the_mark() {
     let dir = TestDir::new();
     let events = dir.path().join("events.jsonl");
-    let project = dir.path().join("p");
-    std::fs::create_dir_all(&project).unwrap();
-    let db = store(&dir).await;
-    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
-        .await
-        .unwrap();
-    svc.call(
-        "pm_init_project",
-        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
-    )
-    .await
-    .unwrap();
+    let (db, svc) = with_project(&dir, &events).await;
     create(&svc, "one").await;
     let crashed = Service::new(db.clone(), EventSink::disabled(), ctx());
     create(&crashed, "lost").await;
@@ -144,23 +139,12 @@ async fn a_replaced_file_gets_only_what_followed_the_mark() {
 async fn a_mark_kept_in_the_table_by_an_older_version_still_counts() {
     let dir = TestDir::new();
     let events = dir.path().join("events.jsonl");
-    let project = dir.path().join("p");
-    std::fs::create_dir_all(&project).unwrap();
-    let db = store(&dir).await;
-    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
-        .await
-        .unwrap();
-    svc.call(
-        "pm_init_project",
-        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
-    )
-    .await
-    .unwrap();
+    let (db, svc) = with_project(&dir, &events).await;
     create(&svc, "one").await;
     drop(svc);
     // An older version recorded the file complete up to here in `meta`,
     // and the file has no mark beside it.
-    let mut marker = dir.path().join("events.jsonl").into_os_string();
+    let mut marker = events.clone().into_os_string();
     marker.push(".mark");
     let _ = std::fs::remove_file(&marker);
     let mut tx = db.begin_write().await.unwrap();
@@ -193,8 +177,6 @@ async fn machines_sharing_a_store_each_keep_every_event_in_their_file() {
     // A team's PostgreSQL store: each machine has its own events.jsonl, and
     // learns of the others' events when it next opens the store.
     let dir = TestDir::new();
-    let project = dir.path().join("p");
-    std::fs::create_dir_all(&project).unwrap();
     let files: Vec<_> = ["a", "b"]
         .iter()
         .map(|m| {
@@ -203,16 +185,7 @@ async fn machines_sharing_a_store_each_keep_every_event_in_their_file() {
         })
         .collect();
     let (a_file, b_file) = (&files[0], &files[1]);
-    let db = store(&dir).await;
-    let a = Service::open(db.clone(), EventSink::new(a_file), ctx())
-        .await
-        .unwrap();
-    a.call(
-        "pm_init_project",
-        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
-    )
-    .await
-    .unwrap();
+    let (db, a) = with_project(&dir, a_file).await;
     create(&a, "a1").await;
     let b = Service::open(db.clone(), EventSink::new(b_file), ctx())
         .await
@@ -228,12 +201,11 @@ async fn machines_sharing_a_store_each_keep_every_event_in_their_file() {
                 .await
                 .unwrap();
         }
-        let all = table_ids(db.as_ref()).await;
+        let mut want = table_ids(db.as_ref()).await;
+        want.sort();
         for file in [a_file, b_file] {
             let mut ids = file_ids(file);
             ids.sort();
-            let mut want = all.clone();
-            want.sort();
             assert_eq!(
                 ids,
                 want,
@@ -250,18 +222,7 @@ async fn machines_sharing_a_store_each_keep_every_event_in_their_file() {
 async fn chained(n: usize) -> (TestDir, Arc<dyn Store>, std::path::PathBuf) {
     let dir = TestDir::new();
     let events = dir.path().join("events.jsonl");
-    let project = dir.path().join("p");
-    std::fs::create_dir_all(&project).unwrap();
-    let db = store(&dir).await;
-    let svc = Service::open(db.clone(), EventSink::new(&events), ctx())
-        .await
-        .unwrap();
-    svc.call(
-        "pm_init_project",
-        json!({ "path": project.to_str().unwrap(), "key": "AU" }),
-    )
-    .await
-    .unwrap();
+    let (db, svc) = with_project(&dir, &events).await;
     for i in 0..n {
         create(&svc, &format!("issue {i}")).await;
     }
