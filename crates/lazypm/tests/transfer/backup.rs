@@ -1,0 +1,165 @@
+//! Backups taken under load and restored, and the container health check.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::support::env;
+
+/// A backup taken while four writers run is a consistent store: it checks
+/// out, restores, and the restored store works and keeps a whole audit trail.
+#[test]
+fn backups_under_load_restore_to_a_consistent_store() {
+    let e = env();
+    e.ok(&["init", "--key", "APP"]);
+    let taken = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let e = &e;
+                scope.spawn(move || {
+                    for i in 0..15 {
+                        let title = format!("writer {w} issue {i}");
+                        let out = e
+                            .cmd(&format!("w{w}"), &["issue", "create", "--title", &title])
+                            .output()
+                            .unwrap();
+                        assert!(
+                            out.status.success(),
+                            "{}",
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                    }
+                })
+            })
+            .collect();
+        let taken: Vec<Value> = (0..3).map(|_| e.json(&["--json", "backup"])).collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        taken
+    });
+    let last = taken.last().unwrap();
+    assert!(last["problems"].as_array().unwrap().is_empty(), "{last}");
+    let file = last["file"].as_str().unwrap().to_string();
+    let issues_in_backup = last["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t[0] == "issues")
+        .unwrap()[1]
+        .as_i64()
+        .unwrap();
+    e.ok(&["backup", "verify", &file]);
+    let listed = e.ok(&["backup", "list"]);
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+
+    assert_eq!(e.issue_count(), 60);
+    let out = e.ok(&["restore", &file]);
+    assert!(out.contains("events.jsonl rewritten"), "{out}");
+    assert_eq!(e.issue_count() as i64, issues_in_backup);
+    e.ok(&["audit", "verify"]);
+    // The next command works with no repair, and numbering goes on.
+    let next = e.ok(&["issue", "create", "--title", "after the restore"]);
+    assert!(
+        next.contains(&format!("APP-{}", issues_in_backup + 1)),
+        "{next}"
+    );
+    e.ok(&["audit", "verify"]);
+    // The store as it was before the restore is itself a backup.
+    let before: Vec<_> = std::fs::read_dir(e.data.join("backup"))
+        .unwrap()
+        .filter_map(|f| f.ok())
+        .filter(|f| f.file_name().to_string_lossy().contains("before-restore"))
+        .collect();
+    let names: Vec<String> = before
+        .iter()
+        .map(|f| f.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(before.len(), 2, "the store and its events.jsonl: {names:?}");
+
+    // --keep prunes the oldest.
+    e.ok(&["backup", "--keep", "2"]);
+    let listed = e.ok(&["backup", "list"]);
+    assert_eq!(
+        listed.lines().count(),
+        3,
+        "two plain backups and the one before the restore: {listed}"
+    );
+    assert!(listed.contains("before-restore"), "{listed}");
+
+    // A damaged backup is named as such and never restored.
+    let newest: Value = e.json(&["--json", "backup", "list"]);
+    let mut bytes = std::fs::read(newest[0]["file"].as_str().unwrap()).unwrap();
+    let damaged = e.data.join("backup").join("lazypm-29990101-000000-000.db");
+    let len = bytes.len();
+    for b in &mut bytes[len / 2..len / 2 + 4096] {
+        *b = 0x5a;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let err = e.fails(&["backup", "verify"]);
+    assert!(
+        err.contains("problem") || err.contains("malformed"),
+        "{err}"
+    );
+    let err = e.fails(&["restore", &damaged.display().to_string()]);
+    assert!(
+        err.contains("nothing was restored") || err.contains("malformed"),
+        "{err}"
+    );
+    assert_eq!(e.issue_count() as i64, issues_in_backup + 1);
+}
+
+#[test]
+fn healthcheck_asks_a_running_server() {
+    let e = env();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    // An open address without a token is refused before anything is made.
+    let err = e
+        .cmd("alice", &["serve", "--bind", &format!("0.0.0.0:{port}")])
+        .env_remove("LAZYPM_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("needs a token"));
+    assert!(
+        !e.data.join("lazypm.db").exists(),
+        "a refused serve made the store"
+    );
+    let err = e.fails(&["healthcheck", "--url", &url, "--timeout", "1"]);
+    assert!(err.contains("nothing answers"), "{err}");
+    assert!(
+        e.fails(&["healthcheck", "--url", "https://x"])
+            .contains("not an http://")
+    );
+    let mut server = e
+        .cmd("alice", &["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut healthy = false;
+    for _ in 0..100 {
+        let out = e.run(&["healthcheck", "--url", &url]);
+        if out.status.success() {
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "healthy");
+            healthy = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // By name too (localhost may resolve to ::1 first).
+    let by_name = e.run(&["healthcheck", "--url", &format!("http://localhost:{port}")]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(healthy, "the server never answered its health check");
+    assert!(
+        by_name.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_name.stderr)
+    );
+}
