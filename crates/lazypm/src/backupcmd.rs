@@ -1,11 +1,14 @@
-//! `lazypm backup` (and `backup verify`, `backup list`) and `lazypm restore`.
+//! `lazypm backup` (and `backup verify`, `backup list`); `lazypm restore`
+//! is in [`crate::restorecmd`].
 //!
 //! A backup is one SQLite file in the data directory's `backup/` folder,
 //! named by the moment it was taken (`lazypm-20261127-101500-123.db`). On
 //! SQLite it is the store's own consistent copy (`VACUUM INTO`, from one read
 //! snapshot, so agents go on writing while it runs); on PostgreSQL every
 //! table is copied into it the way `lazypm migrate` copies, and verified the
-//! same way. Either kind restores into either backend.
+//! same way. Either kind restores into either backend. On PostgreSQL, when
+//! `pg_dump` is installed, the server's own archive of the store's schema is
+//! written beside it, with the same name and `.dump` (see [`crate::pgdump`]).
 
 use std::path::{Path, PathBuf};
 
@@ -40,22 +43,27 @@ pub enum BackupCommand {
     List,
 }
 
-#[derive(clap::Args)]
-pub struct RestoreArgs {
-    /// The backup to restore (`lazypm backup list` shows them).
-    file: PathBuf,
-}
-
 /// What a check of a backup found.
 #[derive(Debug, Serialize)]
 pub struct Checked {
     pub file: PathBuf,
+    /// `sqlite` (lazypm's own backup) or `pg_dump` (the server's archive).
+    pub format: &'static str,
+    /// The schema a `pg_dump` archive holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     pub bytes: u64,
     /// Rows per table, in copy order.
     pub tables: Vec<(String, i64)>,
     /// Audit events in the backup, and how many of them are hash-chained.
     pub events: u64,
     pub problems: Vec<String>,
+    /// The server's archive taken beside this backup, checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pg_dump: Option<Box<Checked>>,
+    /// What was not taken, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 pub async fn backup(args: BackupArgs, settings: &Settings) -> anyhow::Result<()> {
@@ -63,22 +71,33 @@ pub async fn backup(args: BackupArgs, settings: &Settings) -> anyhow::Result<()>
     match args.command {
         Some(BackupCommand::List) => list(&dir, settings.json),
         Some(BackupCommand::Verify { file }) => {
-            let file = match file {
-                Some(f) => f,
-                None => backups(&dir)?.into_iter().next().with_context(|| {
-                    format!(
-                        "there is no backup in {} yet: `lazypm backup` takes one",
-                        dir.join("backup").display()
-                    )
-                })?,
+            let files = match file {
+                Some(f) => vec![f],
+                None => {
+                    let all = backups(&dir)?;
+                    let newest = all.first().map(|f| stem(f)).with_context(|| {
+                        format!(
+                            "there is no backup in {} yet: `lazypm backup` takes one",
+                            dir.join("backup").display()
+                        )
+                    })?;
+                    all.iter().filter(|f| stem(f) == newest).cloned().collect()
+                }
             };
-            let checked = check(&file).await?;
-            report(&checked, settings.json)?;
+            let mut problems = 0;
+            for file in &files {
+                let checked = check(file).await?;
+                report(&checked, settings.json)?;
+                problems += checked.problems.len();
+            }
             anyhow::ensure!(
-                checked.problems.is_empty(),
-                "the backup {} has {} problem(s)",
-                file.display(),
-                checked.problems.len()
+                problems == 0,
+                "the backup {} has {problems} problem(s)",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             );
             Ok(())
         }
@@ -99,91 +118,6 @@ pub async fn backup(args: BackupArgs, settings: &Settings) -> anyhow::Result<()>
             Ok(())
         }
     }
-}
-
-pub async fn restore(args: RestoreArgs, settings: &Settings) -> anyhow::Result<()> {
-    let dir = settings.data_dir()?;
-    let checked = check(&args.file).await?;
-    anyhow::ensure!(
-        checked.problems.is_empty(),
-        "{} is not a sound backup, so nothing was restored:\n  {}",
-        args.file.display(),
-        checked.problems.join("\n  ")
-    );
-    let url = settings.database_url(&dir)?;
-    let store = lazypm_service::open_store(&url).await?;
-    let sink = lazypm_service::EventSink::new(dir.join("events.jsonl"));
-    let result = async {
-        let (source, _scratch) = open_backup(&args.file).await?;
-        let replaced =
-            replace_content(&*source, &*store, true, &sink, &dir, "before-restore").await;
-        source.close().await;
-        replaced
-    }
-    .await;
-    store.close().await;
-    let (_, before, events) = result?;
-    let aside = before.file.with_extension("events.jsonl");
-    if settings.json {
-        out!(
-            "{}",
-            serde_json::json!({
-                "restored": args.file,
-                "tables": checked.tables.iter().map(|(t, n)| (t.clone(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
-                "events": events,
-                "previous_store": before.file,
-                "previous_events": aside,
-            })
-        );
-    } else {
-        out!("restored {}", args.file.display());
-        for (t, n) in &checked.tables {
-            out!("  {t:<16} {n:>8}");
-        }
-        out!("events.jsonl rewritten from the restored store ({events} events)");
-        out!(
-            "the store as it was is in {} (its events.jsonl beside it)",
-            before.file.display()
-        );
-    }
-    Ok(())
-}
-
-/// Replaces `store`'s whole content with `source`'s (or, without
-/// `replace`, fills an empty store), as one moment for everyone using it: writers are held off (at events.jsonl's lock, before
-/// their transactions begin), the store as it was is backed up (its
-/// events.jsonl beside the backup), the copy is made and verified, and
-/// events.jsonl is rewritten from the new trail before writers go on.
-/// Returns the rows copied per table, the backup and how many events the
-/// trail now holds.
-pub async fn replace_content(
-    source: &dyn Store,
-    store: &dyn Store,
-    replace: bool,
-    sink: &lazypm_service::EventSink,
-    dir: &Path,
-    label: &str,
-) -> anyhow::Result<(Vec<(String, i64)>, Checked, usize)> {
-    let held = sink.hold().await;
-    let (tables, before) = crate::migrate::copy(
-        source,
-        store,
-        replace,
-        "this store",
-        true,
-        Some((dir, label)),
-    )
-    .await?;
-    let before = before.context("the store was not backed up")?;
-    let mut events = 0;
-    if let Some(held) = &held {
-        held.copy_to(&before.file.with_extension("events.jsonl"))?;
-        events = sink.rewrite(held, store).await?;
-    }
-    let counts = crate::migrate::in_order(&tables)
-        .map(|(t, c)| (t.to_string(), c.rows))
-        .collect();
-    Ok((counts, before, events))
 }
 
 /// Takes a backup of `store` into `dir/backup/` and checks it. `label` is
@@ -224,13 +158,37 @@ pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<
         let _ = std::fs::remove_file(&file);
         return Err(e.context(format!("the backup into {} failed", file.display())));
     }
-    let checked = check(&file).await?;
+    let mut checked = check(&file).await?;
     anyhow::ensure!(
         checked.problems.is_empty(),
         "the backup {} does not check out: {}",
         file.display(),
         checked.problems.join("; ")
     );
+    if let Some(target) = store.server_target() {
+        let archive = file.with_extension(crate::pgdump::EXT);
+        match crate::pgdump::dump(target, &archive).await {
+            Ok(true) => {
+                let dumped = crate::pgdump::check(&archive).await?;
+                anyhow::ensure!(
+                    dumped.problems.is_empty(),
+                    "the archive {} does not check out: {}",
+                    archive.display(),
+                    dumped.problems.join("; ")
+                );
+                checked.pg_dump = Some(Box::new(dumped));
+            }
+            Ok(false) => checked.notes.push(
+                "pg_dump is not installed, so the server's own archive was not taken \
+                 (lazypm's copy above restores into either store)"
+                    .into(),
+            ),
+            Err(e) => checked.notes.push(format!(
+                "the server's own archive was not taken: {e:#} (lazypm's copy above restores \
+                 into either store)"
+            )),
+        }
+    }
     Ok(checked)
 }
 
@@ -238,7 +196,7 @@ pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<
 /// that lives as long as the returned guard. The copy is opened as any store
 /// is, so a backup made by an older lazypm is brought up to this one's schema
 /// (the file itself stays as it was).
-async fn open_backup(
+pub(crate) async fn open_backup(
     file: &Path,
 ) -> anyhow::Result<(std::sync::Arc<dyn Store>, tempfile::TempDir)> {
     anyhow::ensure!(file.is_file(), "{}: no such backup file", file.display());
@@ -266,8 +224,12 @@ pub(crate) async fn scratch_store(
     Ok((store, scratch))
 }
 
-/// Checks a backup file: integrity, the audit chain, rows per table.
+/// Checks a backup file: integrity, the audit chain, rows per table (a
+/// `pg_dump` archive as [`crate::pgdump::check`] does).
 pub async fn check(file: &Path) -> anyhow::Result<Checked> {
+    if crate::pgdump::is_dump(file) {
+        return crate::pgdump::check(file).await;
+    }
     let bytes = std::fs::metadata(file)
         .with_context(|| format!("{}: no such backup file", file.display()))?
         .len();
@@ -288,10 +250,14 @@ pub async fn check(file: &Path) -> anyhow::Result<Checked> {
         }
         anyhow::Ok(Checked {
             file: file.to_path_buf(),
+            format: "sqlite",
+            schema: None,
             bytes,
             tables,
             events: audit.events,
             problems,
+            pg_dump: None,
+            notes: Vec::new(),
         })
     }
     .await;
@@ -299,7 +265,8 @@ pub async fn check(file: &Path) -> anyhow::Result<Checked> {
     result
 }
 
-/// The timestamped backups in the folder, newest first.
+/// The timestamped backups in the folder, newest first (a `pg_dump`
+/// archive next to the copy taken with it).
 fn backups(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let folder = dir.join("backup");
     let entries = match std::fs::read_dir(&folder) {
@@ -310,9 +277,10 @@ fn backups(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("lazypm-2") && n.ends_with(".db"))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with("lazypm-2")
+                    && (n.ends_with(".db") || n.ends_with(&format!(".{}", crate::pgdump::EXT)))
+            })
         })
         .collect();
     // The timestamp leads the name, so the names sort by age.
@@ -330,21 +298,29 @@ fn prune(dir: &Path, keep: usize, newest: &Path) -> anyhow::Result<Vec<PathBuf>>
     if keep == 0 {
         return Ok(Vec::new());
     }
-    let plain = |p: &PathBuf| {
-        p.file_stem()
-            .and_then(|s| s.to_str())
-            .is_some_and(|s| s.split('-').count() == 4)
-    };
-    let old: Vec<PathBuf> = backups(dir)?
+    let plain: Vec<PathBuf> = backups(dir)?
         .into_iter()
-        .filter(plain)
-        .skip(keep)
-        .filter(|p| p != newest)
+        .filter(|p| stem(p).split('-').count() == 4)
+        .collect();
+    let mut stems: Vec<String> = plain.iter().map(|p| stem(p)).collect();
+    stems.dedup();
+    let gone = &stems[keep.min(stems.len())..];
+    let old: Vec<PathBuf> = plain
+        .into_iter()
+        .filter(|p| gone.contains(&stem(p)) && stem(p) != stem(newest))
         .collect();
     for f in &old {
         std::fs::remove_file(f).with_context(|| format!("cannot remove {}", f.display()))?;
     }
     Ok(old)
+}
+
+/// A backup's name without its extension: a copy and the archive taken
+/// with it share it.
+fn stem(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn list(dir: &Path, json: bool) -> anyhow::Result<()> {
@@ -378,19 +354,36 @@ fn report(c: &Checked, json: bool) -> anyhow::Result<()> {
         out!("{}", serde_json::to_string_pretty(c)?);
         return Ok(());
     }
+    show(c);
+    Ok(())
+}
+
+fn show(c: &Checked) {
     out!("{} ({})", c.file.display(), human(c.bytes));
     for (t, n) in &c.tables {
         out!("  {t:<16} {n:>8}");
     }
-    if c.problems.is_empty() {
-        out!("integrity ok, audit chain whole ({} events)", c.events);
-    } else {
+    if !c.problems.is_empty() {
         out!("{} problem(s):", c.problems.len());
         for p in &c.problems {
             out!("  {p}");
         }
+    } else if c.format == "pg_dump" {
+        out!(
+            "pg_dump archive of the schema {}, read back whole by pg_restore ({} events; the \
+             audit chain is checked when it is restored)",
+            c.schema.as_deref().unwrap_or("?"),
+            c.events
+        );
+    } else {
+        out!("integrity ok, audit chain whole ({} events)", c.events);
     }
-    Ok(())
+    if let Some(d) = &c.pg_dump {
+        show(d);
+    }
+    for n in &c.notes {
+        out!("note: {n}");
+    }
 }
 
 fn human(bytes: u64) -> String {

@@ -368,7 +368,7 @@ async fn json(
             return Ok(Some((Vec::new(), None)));
         }
         let sink = lazypm_service::EventSink::new(settings.data_dir()?.join("events.jsonl"));
-        let (counts, backup, _) = crate::backupcmd::replace_content(
+        let (counts, backup, _) = crate::restorecmd::replace_content(
             &*staged,
             target.as_ref(),
             false,

@@ -32,7 +32,9 @@ mod hookcmd;
 mod importcmd;
 mod installcmd;
 mod migrate;
+mod pgdump;
 mod render;
+mod restorecmd;
 mod servecmd;
 mod setupcmd;
 mod values;
@@ -130,7 +132,7 @@ enum Command {
     /// Back the store up into the data directory's backup/ folder (consistent while agents write), or verify or list backups.
     Backup(backupcmd::BackupArgs),
     /// Replace the store's content with a backup's, after checking the backup and backing up the store as it is.
-    Restore(backupcmd::RestoreArgs),
+    Restore(restorecmd::RestoreArgs),
     /// Connect an agent client in one step: its MCP configuration and an instructions block (claude, cursor, vscode, codex).
     Setup(setupcmd::SetupArgs),
     /// Print a compact session-start context: project health, your queue, what is ready, the working agreement.
@@ -258,7 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Migrate(args) => migrate::run(args, &cli.settings).await,
             Command::Audit(cmd) => auditcmd::run(cmd, &cli.settings).await,
             Command::Backup(args) => backupcmd::backup(args, &cli.settings).await,
-            Command::Restore(args) => backupcmd::restore(args, &cli.settings).await,
+            Command::Restore(args) => restorecmd::restore(args, &cli.settings).await,
             _ => Ok(()),
         };
     };

@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
-use lazypm_store::{Result, Store, StoreError, Tx};
+use lazypm_store::{Result, ServerTarget, Store, StoreError, Tx};
 pub use tx::PgTx;
 
 /// How long an operation waits for a pooled connection.
@@ -49,6 +49,8 @@ pub struct PgStore {
     /// The schema this store lives in (`current_schema()`): its events'
     /// notifications start with it.
     schema: String,
+    /// How `pg_dump` and `pg_restore` reach the store.
+    tools: ServerTarget,
     /// Woken on every change any process commits; the listener starts on
     /// the first [`Store::change_signal`].
     signal: std::sync::OnceLock<Option<Arc<tokio::sync::Notify>>>,
@@ -69,6 +71,7 @@ impl PgStore {
     /// missing and migrates it.
     pub async fn open(url: &str) -> Result<Self> {
         let target = parse_url(url)?;
+        let tools = tool_connection(url)?;
         let open_err = |message: String| StoreError::Open {
             path: target.server.clone(),
             message,
@@ -111,6 +114,10 @@ impl PgStore {
             // The connection that opened the store serves its first
             // transactions: a one-shot command connects once.
             spare: tx::Spare::new(conn),
+            tools: ServerTarget {
+                schema: schema.clone(),
+                ..tools
+            },
             schema,
             signal: std::sync::OnceLock::new(),
         })
@@ -179,6 +186,63 @@ fn parse_url(url: &str) -> Result<Target> {
         schema,
         server,
     })
+}
+
+/// Splits a `postgres://` URL for the server's tools (see [`ServerTarget`];
+/// the schema is left empty).
+pub fn tool_connection(url: &str) -> Result<ServerTarget> {
+    parse_url(url)?;
+    let url = url.trim();
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("schema="))
+        .collect();
+    let (scheme, after) = base.split_once("://").unwrap_or(("postgres", base));
+    let end = after.find('/').unwrap_or(after.len());
+    let (authority, path) = after.split_at(end);
+    let (authority, password) = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, password)) => (format!("{name}@{host}"), Some(password.to_string())),
+            None => (authority.to_string(), None),
+        },
+        None => (authority.to_string(), None),
+    };
+    let mut uri = format!("{scheme}://{authority}{path}");
+    if !rest.is_empty() {
+        uri.push('?');
+        uri.push_str(&rest.join("&"));
+    }
+    let password = password.map(|p| percent_decode(&p));
+    Ok(ServerTarget {
+        uri,
+        password,
+        schema: String::new(),
+    })
+}
+
+/// `%XX` escapes decoded (a password in a URL may carry them; libpq's
+/// `PGPASSWORD` takes it as it is).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The URL with any password replaced, for messages.
@@ -269,6 +333,10 @@ impl Store for PgStore {
         Ok(Box::new(PgTx::begin(&self.pool, &self.spare, None).await?))
     }
 
+    fn server_target(&self) -> Option<&ServerTarget> {
+        Some(&self.tools)
+    }
+
     fn backend(&self) -> &'static str {
         "postgres"
     }
@@ -296,6 +364,34 @@ impl Store for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn other_sessions(&self) -> Result<Vec<String>> {
+        let rows: Vec<(i32, String, String, i64)> = sqlx::query_as(
+            "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), \
+                    coalesce(extract(epoch FROM now() - a.xact_start), 0)::bigint \
+             FROM pg_catalog.pg_stat_activity a \
+             WHERE a.pid <> pg_backend_pid() AND EXISTS ( \
+                 SELECT 1 FROM pg_catalog.pg_locks l \
+                 JOIN pg_catalog.pg_class c ON c.oid = l.relation \
+                 WHERE l.pid = a.pid AND l.granted \
+                   AND c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)) \
+             ORDER BY a.pid",
+        )
+        .bind(&self.schema)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(pid, app, state, secs)| {
+                let app = if app.is_empty() {
+                    "unnamed".into()
+                } else {
+                    app
+                };
+                format!("pid {pid} ({app}, {state} for {secs} s)")
+            })
+            .collect())
     }
 
     fn change_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
@@ -384,5 +480,17 @@ mod tests {
             Err(e) => assert!(!e.to_string().contains("secret"), "{e}"),
             Ok(_) => panic!("accepted"),
         }
+    }
+
+    #[test]
+    fn tools_get_the_url_without_schema_or_password() {
+        let c = tool_connection("postgres://me:p%40ss@db:5433/pm?schema=t_1&sslmode=disable")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.uri, "postgres://me@db:5433/pm?sslmode=disable");
+        assert_eq!(c.password.as_deref(), Some("p@ss"));
+        let c = tool_connection("postgres://me@db/pm?schema=t_1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.uri, "postgres://me@db/pm");
+        assert_eq!(c.password, None);
+        assert!(tool_connection("postgres://me@db/pm?schema=a;b").is_err());
     }
 }

@@ -96,6 +96,31 @@ pub trait Store: Send + Sync {
     async fn integrity_check(&self) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+    /// Where the server's own command-line tools (`pg_dump`, `pg_restore`)
+    /// find a store kept on a database server; `None` for a store that is a
+    /// file.
+    fn server_target(&self) -> Option<&ServerTarget> {
+        None
+    }
+    /// The other sessions on the store's server that hold a lock on one of
+    /// its tables (a transaction left open), a line each; empty for a store
+    /// that is a file. A restore that drops the tables would wait for them.
+    async fn other_sessions(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A store on a database server, as the server's own command-line tools
+/// (all on libpq) reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerTarget {
+    /// A libpq connection URI without lazypm's `schema` parameter and
+    /// without the password, so it can go on a command line.
+    pub uri: String,
+    /// The password, for the tool's `PGPASSWORD`.
+    pub password: Option<String>,
+    /// The schema that holds the whole store.
+    pub schema: String,
 }
 
 /// One open transaction, with every repository's operations. Dropping it

@@ -1,10 +1,10 @@
 //! Backups taken under load and restored, and the container health check.
 
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::env;
+use crate::support::{Env, env};
 
 /// A backup taken while four writers run is a consistent store: it checks
 /// out, restores, and the restored store works and keeps a whole audit trail.
@@ -51,7 +51,11 @@ fn backups_under_load_restore_to_a_consistent_store() {
         .unwrap();
     e.ok(&["backup", "verify", &file]);
     let listed = e.ok(&["backup", "list"]);
-    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert_eq!(stems(&listed).len(), 3, "{listed}");
+    // On PostgreSQL with pg_dump installed, each backup has the server's
+    // archive beside it.
+    let archives = usize::from(dumps(&e));
+    assert_eq!(listed.lines().count(), 3 * (1 + archives), "{listed}");
 
     assert_eq!(e.issue_count(), 60);
     let out = e.ok(&["restore", &file]);
@@ -75,21 +79,24 @@ fn backups_under_load_restore_to_a_consistent_store() {
         .iter()
         .map(|f| f.file_name().to_string_lossy().to_string())
         .collect();
-    assert_eq!(before.len(), 2, "the store and its events.jsonl: {names:?}");
+    assert_eq!(
+        before.len(),
+        2 + archives,
+        "the store and its events.jsonl: {names:?}"
+    );
 
     // --keep prunes the oldest.
     e.ok(&["backup", "--keep", "2"]);
     let listed = e.ok(&["backup", "list"]);
     assert_eq!(
-        listed.lines().count(),
+        stems(&listed).len(),
         3,
         "two plain backups and the one before the restore: {listed}"
     );
     assert!(listed.contains("before-restore"), "{listed}");
 
     // A damaged backup is named as such and never restored.
-    let newest: Value = e.json(&["--json", "backup", "list"]);
-    let mut bytes = std::fs::read(newest[0]["file"].as_str().unwrap()).unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
     let damaged = e.data.join("backup").join("lazypm-29990101-000000-000.db");
     let len = bytes.len();
     for b in &mut bytes[len / 2..len / 2 + 4096] {
@@ -107,6 +114,122 @@ fn backups_under_load_restore_to_a_consistent_store() {
         "{err}"
     );
     assert_eq!(e.issue_count() as i64, issues_in_backup + 1);
+}
+
+/// The backups a `backup list` names, by name without the extension (a
+/// copy and the archive taken with it share it).
+fn stems(listed: &str) -> std::collections::BTreeSet<String> {
+    listed
+        .lines()
+        .map(|l| {
+            let file = l.split_whitespace().last().unwrap();
+            let name = std::path::Path::new(file).file_stem().unwrap();
+            name.to_string_lossy().into_owned()
+        })
+        .collect()
+}
+
+/// Whether backups of this run's store come with the server's own archive.
+fn dumps(e: &Env) -> bool {
+    e._store.is_postgres() && installed("pg_dump") && installed("pg_restore")
+}
+
+fn installed(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// On PostgreSQL, a backup is also the server's own archive (when pg_dump
+/// is installed): it is read back whole, and `restore` takes the store
+/// back to it through pg_restore, refusing while another session holds
+/// the store's tables. Elsewhere an archive is refused, naming the copy
+/// to restore instead.
+#[test]
+fn the_servers_own_archive_restores_through_pg_restore() {
+    let e = env();
+    e.ok(&["init", "--key", "APP"]);
+    e.ok(&["issue", "create", "--title", "kept"]);
+    if !dumps(&e) {
+        let fake = e.data.join("lazypm-20260101-000000-000.dump");
+        std::fs::write(&fake, "PGDMP").unwrap();
+        let err = e.fails(&["restore", &fake.display().to_string()]);
+        assert!(
+            err.contains("restore the .db backup taken beside it"),
+            "{err}"
+        );
+        assert_eq!(e.issue_count(), 1);
+        return;
+    }
+    let taken = e.json(&["--json", "backup"]);
+    let archive = &taken["pg_dump"];
+    assert_eq!(archive["format"], "pg_dump", "{taken}");
+    assert!(
+        archive["problems"].as_array().unwrap().is_empty(),
+        "{taken}"
+    );
+    assert_eq!(archive["tables"], taken["tables"], "{taken}");
+    let dump = archive["file"].as_str().unwrap().to_string();
+    assert!(dump.ends_with(".dump") && std::path::Path::new(&dump).is_file());
+    let verified = e.json(&["--json", "backup", "verify", &dump]);
+    assert_eq!(verified["events"], taken["events"], "{verified}");
+
+    e.ok(&["issue", "create", "--title", "after the backup"]);
+    assert_eq!(e.issue_count(), 2);
+    // A transaction left open on the store's tables: nothing is restored.
+    if installed("psql") {
+        let schema = archive["schema"].as_str().unwrap();
+        let url = e._store.database_url().unwrap();
+        let server = url.split('?').next().unwrap();
+        let psql = |sql: &[String]| {
+            let mut c = Command::new("psql");
+            c.args(["-q", "-d", server])
+                .env("PGAPPNAME", "table holder");
+            for s in sql {
+                c.arg("-c").arg(s);
+            }
+            c.stdout(Stdio::null()).stderr(Stdio::null());
+            c
+        };
+        let mut holder = psql(&[
+            "BEGIN".into(),
+            format!("SELECT count(*) FROM \"{schema}\".issues"),
+            "SELECT pg_sleep(60)".into(),
+        ])
+        .spawn()
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let err = e.fails(&["restore", &dump]);
+        let ended = psql(&["SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                            WHERE application_name = 'table holder' AND pid <> pg_backend_pid()"
+            .into()])
+        .status()
+        .unwrap();
+        holder.wait().unwrap();
+        assert!(ended.success());
+        assert!(
+            err.contains("other session(s) hold the store's tables"),
+            "{err}"
+        );
+        assert!(err.contains("table holder"), "{err}");
+        assert_eq!(e.issue_count(), 2);
+    }
+    let out = e.ok(&["restore", &dump]);
+    assert!(out.contains("events.jsonl rewritten"), "{out}");
+    assert_eq!(e.issue_count(), 1);
+    e.ok(&["audit", "verify"]);
+    let next = e.ok(&["issue", "create", "--title", "after the restore"]);
+    assert!(next.contains("APP-2"), "{next}");
+    e.ok(&["audit", "verify"]);
+    // The store as it was is backed up both ways before the restore.
+    let before: Vec<String> = std::fs::read_dir(e.data.join("backup"))
+        .unwrap()
+        .filter_map(|f| f.ok())
+        .map(|f| f.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("before-restore"))
+        .collect();
+    assert_eq!(before.len(), 3, "{before:?}");
 }
 
 #[test]

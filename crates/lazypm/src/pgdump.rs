@@ -1,0 +1,259 @@
+//! The PostgreSQL server's own archive of a store: when `pg_dump` is
+//! installed, every backup of a PostgreSQL store also writes one beside
+//! lazypm's SQLite copy (`lazypm-STAMP.dump`, custom format, the store's
+//! schema only). It is checked by reading it back with `pg_restore`, and
+//! `lazypm restore` takes it back with `pg_restore` in one transaction.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use anyhow::Context as _;
+use lazypm_store::ServerTarget;
+use lazypm_store::tables::TABLES;
+use tokio::io::AsyncBufReadExt as _;
+use tokio::process::Command;
+
+use crate::backupcmd::Checked;
+
+/// The file extension of a `pg_dump` archive.
+pub const EXT: &str = "dump";
+
+/// Whether `file` is named as a `pg_dump` archive.
+pub fn is_dump(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e == EXT)
+}
+
+/// One of the server's tools, set up to reach `target` (the password goes
+/// through the environment, never the command line).
+fn tool(name: &str, target: Option<&ServerTarget>) -> anyhow::Result<Command> {
+    let path = crate::setupcmd::which(name).with_context(|| {
+        format!("{name} is not installed (it comes with PostgreSQL's client tools)")
+    })?;
+    let mut cmd = Command::new(path);
+    cmd.env("PGCONNECT_TIMEOUT", "10")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(password) = target.and_then(|t| t.password.as_deref()) {
+        cmd.env("PGPASSWORD", password);
+    }
+    Ok(cmd)
+}
+
+/// Runs a tool to its end; its standard error becomes the error.
+async fn run(mut cmd: Command, what: &str) -> anyhow::Result<Vec<u8>> {
+    let out = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .await
+        .with_context(|| format!("cannot run {what}"))?;
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let err: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    anyhow::bail!(
+        "{what} failed ({}): {}",
+        out.status,
+        err[err.len().saturating_sub(6)..].join("\n  ")
+    )
+}
+
+/// Writes the server's archive of the store into `file`; `Ok(false)` when
+/// `pg_dump` is not installed.
+pub async fn dump(target: &ServerTarget, file: &Path) -> anyhow::Result<bool> {
+    let Ok(mut cmd) = tool("pg_dump", Some(target)) else {
+        return Ok(false);
+    };
+    cmd.arg("--format=custom")
+        .arg(format!("--schema={}", quote_ident(&target.schema)))
+        .arg("--file")
+        .arg(file)
+        .arg("--dbname")
+        .arg(&target.uri);
+    let done = run(cmd, "pg_dump").await;
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(file);
+        return Err(e);
+    }
+    Ok(true)
+}
+
+/// A name as `pg_dump --schema` matches it exactly (not as a pattern).
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// What an archive's table of contents says.
+struct Contents {
+    /// The schema of its tables' data (one, for a store's archive).
+    schemas: Vec<String>,
+    /// The tables whose data it holds.
+    tables: Vec<String>,
+    /// Its table of contents, a line per entry, for `pg_restore -L`.
+    list: String,
+}
+
+async fn contents(file: &Path) -> anyhow::Result<Contents> {
+    let mut cmd = tool("pg_restore", None)?;
+    cmd.arg("--list").arg(file);
+    let list = String::from_utf8_lossy(&run(cmd, "pg_restore --list").await?).into_owned();
+    let mut schemas = Vec::new();
+    let mut tables = Vec::new();
+    for line in list.lines().filter(|l| !l.starts_with(';')) {
+        // "3344; 0 16389 TABLE DATA schema table owner"
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [_, _, _, "TABLE", "DATA", schema, table, ..] = words.as_slice() {
+            if !schemas.iter().any(|s| s == schema) {
+                schemas.push((*schema).to_string());
+            }
+            tables.push((*table).to_string());
+        }
+    }
+    Ok(Contents {
+        schemas,
+        tables,
+        list,
+    })
+}
+
+/// Checks an archive: `pg_restore` reads its table of contents and every
+/// row of its data, which must be one schema holding each of the store's
+/// tables. The rows are counted per table; the audit chain is checked when
+/// the archive is restored (it needs the server).
+pub async fn check(file: &Path) -> anyhow::Result<Checked> {
+    let bytes = std::fs::metadata(file)
+        .with_context(|| format!("{}: no such backup file", file.display()))?
+        .len();
+    let found = contents(file)
+        .await
+        .with_context(|| format!("{} is not a readable pg_dump archive", file.display()))?;
+    let mut problems = Vec::new();
+    if found.schemas.len() != 1 {
+        problems.push(format!(
+            "the archive should hold one schema's tables, and holds {}: {}",
+            found.schemas.len(),
+            found.schemas.join(", ")
+        ));
+    }
+    let counts = data_rows(file).await?;
+    let mut tables = Vec::new();
+    for t in TABLES {
+        if !found.tables.iter().any(|n| n == t.name) {
+            problems.push(format!("the table {} is not in the archive", t.name));
+        }
+        let rows = counts.iter().find(|(n, _)| n == t.name).map_or(0, |c| c.1);
+        tables.push((t.name.to_string(), rows));
+    }
+    let events = tables
+        .iter()
+        .find(|(n, _)| n == "events")
+        .map_or(0, |t| t.1.max(0) as u64);
+    Ok(Checked {
+        file: file.to_path_buf(),
+        format: "pg_dump",
+        schema: found.schemas.first().cloned(),
+        bytes,
+        tables,
+        events,
+        problems,
+        pg_dump: None,
+        notes: Vec::new(),
+    })
+}
+
+/// Rows per table, read from the archive's data as `pg_restore` writes it
+/// out: each table's `COPY … FROM stdin;` block holds a line per row
+/// (newlines inside values are escaped), ended by `\.`.
+async fn data_rows(file: &Path) -> anyhow::Result<Vec<(String, i64)>> {
+    let mut cmd = tool("pg_restore", None)?;
+    cmd.arg("--data-only")
+        .arg("--file=-")
+        .arg(file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().context("cannot run pg_restore")?;
+    let stdout = child.stdout.take().context("pg_restore has no output")?;
+    let mut lines = tokio::io::BufReader::new(stdout).split(b'\n');
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    let mut current: Option<usize> = None;
+    while let Some(line) = lines.next_segment().await? {
+        match current {
+            Some(_) if line == b"\\." => current = None,
+            Some(i) => counts[i].1 += 1,
+            None => {
+                let line = String::from_utf8_lossy(&line);
+                if let Some(rest) = line.strip_prefix("COPY ")
+                    && line.ends_with("FROM stdin;")
+                {
+                    let name = rest.split([' ', '(']).next().unwrap_or("");
+                    let table = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
+                    counts.push((table.to_string(), 0));
+                    current = Some(counts.len() - 1);
+                }
+            }
+        }
+    }
+    let out = child.wait_with_output().await?;
+    anyhow::ensure!(
+        out.status.success(),
+        "pg_restore could not read the archive's data: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(counts)
+}
+
+/// Restores an archive (checked first) into the store's schema with
+/// `pg_restore`, in one transaction: the store's objects are dropped and
+/// made again from the archive, or, if anything fails, nothing changes.
+/// The archive must be of the same schema.
+pub async fn restore(target: &ServerTarget, file: &Path, checked: &Checked) -> anyhow::Result<()> {
+    let schema = checked.schema.as_deref().unwrap_or("");
+    anyhow::ensure!(
+        schema == target.schema,
+        "{} is an archive of the schema {schema}, and this store is the schema {}: a pg_dump \
+         archive restores into the schema it was taken from (the .db backup taken beside it \
+         restores into any store)",
+        file.display(),
+        target.schema
+    );
+    let found = contents(file).await?;
+    // The schema itself is dropped and made again, so that nothing of the
+    // store is left that the archive lacks; `public` is shared with the
+    // database's extensions, so only its objects from the archive are.
+    let list = if schema == "public" {
+        let kept: Vec<&str> = found
+            .list
+            .lines()
+            .filter(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                !matches!(w.as_slice(), [_, _, _, "SCHEMA", "-", "public", ..])
+            })
+            .collect();
+        Some(kept.join("\n"))
+    } else {
+        None
+    };
+    let scratch = tempfile::tempdir()?;
+    let mut cmd = tool("pg_restore", Some(target))?;
+    cmd.args([
+        "--clean",
+        "--if-exists",
+        "--single-transaction",
+        "--exit-on-error",
+        "--no-owner",
+        "--no-privileges",
+    ])
+    .arg("--dbname")
+    .arg(&target.uri);
+    if let Some(list) = list {
+        let use_list = scratch.path().join("toc.list");
+        std::fs::write(&use_list, list)?;
+        cmd.arg("--use-list").arg(use_list);
+    }
+    cmd.arg(file);
+    run(cmd, "pg_restore")
+        .await
+        .map(|_| ())
+        .context("nothing was restored (pg_restore works in one transaction)")
+}
