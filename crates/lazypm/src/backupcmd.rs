@@ -266,7 +266,8 @@ pub async fn check(file: &Path) -> anyhow::Result<Checked> {
 }
 
 /// The timestamped backups in the folder, newest first (a `pg_dump`
-/// archive next to the copy taken with it).
+/// archive next to the copy taken with it), those taken before a schema
+/// upgrade included.
 fn backups(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let folder = dir.join("backup");
     let entries = match std::fs::read_dir(&folder) {
@@ -274,19 +275,26 @@ fn backups(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", folder.display())),
     };
-    let mut files: Vec<PathBuf> = entries
+    let mut files: Vec<(String, PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with("lazypm-2")
-                    && (n.ends_with(".db") || n.ends_with(&format!(".{}", crate::pgdump::EXT)))
-            })
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            if !(name.ends_with(".db") || name.ends_with(&format!(".{}", crate::pgdump::EXT))) {
+                return None;
+            }
+            // `lazypm-STAMP…`, or `lazypm-vN-STAMP…` (taken before a schema
+            // upgrade): the timestamp then leads, so they sort by age.
+            let rest = name.strip_prefix("lazypm-")?;
+            let rest = match rest.strip_prefix('v') {
+                Some(v) => v.split_once('-')?.1,
+                None => rest,
+            };
+            rest.starts_with('2').then(|| (rest.to_string(), p.clone()))
         })
         .collect();
-    // The timestamp leads the name, so the names sort by age.
     files.sort();
     files.reverse();
-    Ok(files)
+    Ok(files.into_iter().map(|(_, p)| p).collect())
 }
 
 /// Removes all but the newest `keep` plain backups (0 keeps all, and the

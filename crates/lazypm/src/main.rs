@@ -217,6 +217,12 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.settings.json;
+    // A PostgreSQL store this command finds in need of a schema upgrade
+    // leaves its archive in the backup folder first (SQLite's backs itself
+    // up beside its file).
+    if let Ok(dir) = cli.settings.data_dir() {
+        lazypm_service::back_up_upgrades_into(dir.join("backup"));
+    }
     let svc = match &cli.command {
         Command::Tools => {
             render::tools(json);

@@ -24,7 +24,7 @@ pub use audit_verify::{AuditProblem, AuditReport, verify_audit};
 pub use error::ServiceError;
 pub use input::parse_input;
 pub use registry::{OPERATIONS, Operation, TOOL_ALIASES, Toolset, canonical_tool_name};
-pub use stores::{is_sqlite_file, open_store};
+pub use stores::{back_up_upgrades_into, is_sqlite_file, open_store};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 

@@ -8,6 +8,10 @@ use lazypm_store::{Location, Store, StoreError};
 /// Whether a file is an SQLite database (by its header), before opening it.
 pub use lazypm_store_sqlite::has_sqlite_header as is_sqlite_file;
 
+/// Where a PostgreSQL store about to be upgraded leaves its `pg_dump`
+/// archive first (an SQLite store backs itself up beside its file).
+pub use lazypm_store_postgres::back_up_upgrades_into;
+
 /// Opens the store named by `url` (`sqlite://path`, `sqlite:path`, a plain
 /// path, or `postgres://USER@HOST:PORT/DB[?schema=NAME]`), creating and
 /// migrating it as needed. Anything else is refused, naming the accepted forms.

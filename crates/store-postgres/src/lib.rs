@@ -29,6 +29,7 @@ use sqlx::Connection as _;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 
 use lazypm_store::{Result, ServerTarget, Store, StoreError, Tx};
+pub use migrate::back_up_upgrades_into;
 pub use tx::PgTx;
 pub use url::{application_name, tool_connection};
 
@@ -82,7 +83,7 @@ impl PgStore {
             .await
             .map_err(|_| open_err(format!("no answer within {CONNECT_TIMEOUT:?}")))?
             .map_err(|e| open_err(e.to_string()))?;
-        let prepared = prepare(&mut conn, target.schema.as_deref()).await;
+        let prepared = prepare(&mut conn, target.schema.as_deref(), &tools).await;
         let schema: std::result::Result<String, String> = match prepared {
             Ok(()) => sqlx::query_scalar("SELECT current_schema()")
                 .fetch_one(&mut conn)

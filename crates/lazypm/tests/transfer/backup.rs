@@ -230,6 +230,43 @@ fn the_servers_own_archive_restores_through_pg_restore() {
         .filter(|n| n.contains("before-restore"))
         .collect();
     assert_eq!(before.len(), 3, "{before:?}");
+
+    // A store that needs a schema upgrade is archived first: here, one
+    // whose newest migration is taken off the record (it is applied again).
+    if installed("psql") {
+        let schema = archive["schema"].as_str().unwrap();
+        let url = e._store.database_url().unwrap();
+        let forget = format!(
+            "DELETE FROM \"{schema}\"._sqlx_migrations WHERE version = \
+             (SELECT max(version) FROM \"{schema}\"._sqlx_migrations) RETURNING version"
+        );
+        let out = Command::new("psql")
+            .args(["-qAt", "-d", url.split('?').next().unwrap(), "-c", &forget])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let had = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<i64>()
+            .unwrap()
+            - 1;
+        e.ok(&["issue", "list"]);
+        let listed = e.ok(&["backup", "list"]);
+        assert!(
+            listed.contains(&format!("lazypm-v{had}-")),
+            "no archive before the upgrade: {listed}"
+        );
+        let upgrade = listed
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap();
+        let verified = e.json(&["--json", "backup", "verify", upgrade]);
+        assert_eq!(verified["format"], "pg_dump", "{verified}");
+        assert_eq!(e.issue_count(), 2);
+    }
 }
 
 #[test]
