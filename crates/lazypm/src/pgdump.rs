@@ -203,25 +203,16 @@ async fn data_rows(file: &Path) -> anyhow::Result<Vec<(String, i64)>> {
     Ok(counts)
 }
 
-/// Restores an archive (checked first) into the store's schema with
-/// `pg_restore`, in one transaction: the store's objects are dropped and
-/// made again from the archive, or, if anything fails, nothing changes.
-/// The archive must be of the same schema.
-pub async fn restore(target: &ServerTarget, file: &Path, checked: &Checked) -> anyhow::Result<()> {
-    let schema = checked.schema.as_deref().unwrap_or("");
-    anyhow::ensure!(
-        schema == target.schema,
-        "{} is an archive of the schema {schema}, and this store is the schema {}: a pg_dump \
-         archive restores into the schema it was taken from (the .db backup taken beside it \
-         restores into any store)",
-        file.display(),
-        target.schema
-    );
+/// Restores an archive (checked first, and of the store's schema) into
+/// the store's schema with `pg_restore`, in one transaction: the store's
+/// objects are dropped and made again from the archive, or, if anything
+/// fails, nothing changes.
+pub async fn restore(target: &ServerTarget, file: &Path) -> anyhow::Result<()> {
     let found = contents(file).await?;
     // The schema itself is dropped and made again, so that nothing of the
     // store is left that the archive lacks; `public` is shared with the
     // database's extensions, so only its objects from the archive are.
-    let list = if schema == "public" {
+    let list = if target.schema == "public" {
         let kept: Vec<&str> = found
             .list
             .lines()

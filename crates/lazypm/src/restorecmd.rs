@@ -105,6 +105,17 @@ async fn restore_dump(args: RestoreArgs, settings: &Settings, dir: &Path) -> any
         store.close().await;
         anyhow::bail!("{} is not a PostgreSQL store", store.backend());
     };
+    let schema = checked.schema.as_deref().unwrap_or("");
+    if schema != target.schema {
+        store.close().await;
+        anyhow::bail!(
+            "{} is an archive of the schema {schema}, and this store is the schema {}: a \
+             pg_dump archive restores into the schema it was taken from (the .db backup taken \
+             beside it restores into any store)",
+            args.file.display(),
+            target.schema
+        );
+    }
     let sink = lazypm_service::EventSink::new(dir.join("events.jsonl"));
     let held = sink.hold().await;
     // The restore drops and makes again every table: another session's open
@@ -119,7 +130,7 @@ async fn restore_dump(args: RestoreArgs, settings: &Settings, dir: &Path) -> any
     if let Some(held) = &held {
         held.copy_to(&before.file.with_extension("events.jsonl"))?;
     }
-    crate::pgdump::restore(&target, &args.file, &checked).await?;
+    crate::pgdump::restore(&target, &args.file).await?;
     let store = lazypm_service::open_store(&url).await?;
     let result = async {
         store.refresh_statistics().await?;
