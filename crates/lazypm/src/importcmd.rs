@@ -86,6 +86,18 @@ pub async fn run(
         .await;
     bar.finish_and_clear();
     let report = report?;
+    // Nothing new (a re-run): the store is as it was, and so is the backup
+    // taken first, which would only pile up (those are never pruned).
+    let before = match before {
+        Some(b) if report.created_nothing() => {
+            for f in std::iter::once(&b.file).chain(b.pg_dump.as_ref().map(|d| &d.file)) {
+                std::fs::remove_file(f)
+                    .with_context(|| format!("cannot remove {}", f.display()))?;
+            }
+            None
+        }
+        other => other,
+    };
     if settings.json {
         let mut value = serde_json::to_value(&report)?;
         if let (Some(b), serde_json::Value::Object(map)) = (&before, &mut value) {
@@ -283,8 +295,10 @@ fn print_report(r: &ImportReport, backup: Option<&Path>) {
     for n in &r.notes {
         show!("mapping: {n}");
     }
-    if let Some(b) = backup {
-        show!("the store as it was is backed up in {}", b.display());
+    match backup {
+        Some(b) => show!("the store as it was is backed up in {}", b.display()),
+        None if !r.dry_run => show!("nothing new: the store is unchanged, and needs no backup"),
+        None => {}
     }
 }
 

@@ -75,11 +75,15 @@ fn the_original_systems_files_and_database_import_alike() {
         );
         assert_eq!(e.issue("DEMO-001")["issue"]["project"], "DEMO");
 
-        // A second run adds nothing.
+        // A second run adds nothing, and keeps no backup of an unchanged store.
+        let backups = || std::fs::read_dir(e.data.join("backup")).unwrap().count();
+        let kept = backups();
         let again = e.import(&[format, &path]);
         assert_eq!(again["issues_created"], json!([]));
         assert_eq!(again["skipped"].as_array().unwrap().len(), 6);
         assert_eq!(again["links_created"], 0);
+        assert!(again.get("backup").is_none(), "{again}");
+        assert_eq!(backups(), kept);
         assert_eq!(e.issue_count(), 6);
         // New issues in an imported project never take an imported number.
         let created = e.ok(&["--project", "DEMO", "issue", "create", "--title", "Next"]);

@@ -204,6 +204,20 @@ pub struct ImportReport {
     pub notes: Vec<String>,
 }
 
+impl ImportReport {
+    /// Whether the import wrote nothing: every record was there already (or
+    /// skipped), so the store is as it was.
+    pub fn created_nothing(&self) -> bool {
+        self.projects_created.is_empty()
+            && self.issues_created.is_empty()
+            && self.tasks_created == 0
+            && self.work_logs_created == 0
+            && self.comments_created == 0
+            && self.links_created == 0
+            && self.sprints_created.is_empty()
+    }
+}
+
 /// The `meta` key remembering what a source record became in a project
 /// (the same source ids in another project are another import).
 fn memory_key(format: &str, project: &str, source_id: &str) -> String {
