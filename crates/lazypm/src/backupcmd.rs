@@ -168,16 +168,22 @@ pub async fn take(store: &dyn Store, dir: &Path, label: &str) -> anyhow::Result<
     if let Some(target) = store.server_target() {
         let archive = file.with_extension(crate::pgdump::EXT);
         match crate::pgdump::dump(target, &archive).await {
-            Ok(true) => {
-                let dumped = crate::pgdump::check(&archive).await?;
-                anyhow::ensure!(
-                    dumped.problems.is_empty(),
-                    "the archive {} does not check out: {}",
-                    archive.display(),
-                    dumped.problems.join("; ")
-                );
-                checked.pg_dump = Some(Box::new(dumped));
-            }
+            Ok(true) => match crate::pgdump::check(&archive).await {
+                Ok(dumped) if dumped.problems.is_empty() => {
+                    checked.pg_dump = Some(Box::new(dumped));
+                }
+                found => {
+                    let why = match found {
+                        Ok(d) => d.problems.join("; "),
+                        Err(e) => format!("{e:#}"),
+                    };
+                    let _ = std::fs::remove_file(&archive);
+                    checked.notes.push(format!(
+                        "the server's own archive did not check out, so it was removed: {why} \
+                         (lazypm's copy above restores into either store)"
+                    ));
+                }
+            },
             Ok(false) => checked.notes.push(
                 "pg_dump is not installed, so the server's own archive was not taken \
                  (lazypm's copy above restores into either store)"
@@ -308,7 +314,10 @@ fn prune(dir: &Path, keep: usize, newest: &Path) -> anyhow::Result<Vec<PathBuf>>
     }
     let plain: Vec<PathBuf> = backups(dir)?
         .into_iter()
-        .filter(|p| stem(p).split('-').count() == 4)
+        .filter(|p| {
+            let stem = stem(p);
+            stem.starts_with("lazypm-2") && stem.split('-').count() == 4
+        })
         .collect();
     let mut stems: Vec<String> = plain.iter().map(|p| stem(p)).collect();
     stems.dedup();

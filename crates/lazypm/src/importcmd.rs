@@ -91,8 +91,9 @@ pub async fn run(
     let before = match before {
         Some(b) if report.created_nothing() => {
             for f in std::iter::once(&b.file).chain(b.pg_dump.as_ref().map(|d| &d.file)) {
-                std::fs::remove_file(f)
-                    .with_context(|| format!("cannot remove {}", f.display()))?;
+                if let Err(e) = std::fs::remove_file(f) {
+                    eprintln!("lazypm: the unneeded backup {} stays: {e}", f.display());
+                }
             }
             None
         }

@@ -62,6 +62,7 @@ async fn run(mut cmd: Command, what: &str) -> anyhow::Result<Vec<u8>> {
 /// Writes the server's archive of the store into `file`; `Ok(false)` when
 /// `pg_dump` is not installed.
 pub async fn dump(target: &ServerTarget, file: &Path) -> anyhow::Result<bool> {
+    anyhow::ensure!(target.schema != "public", "{SHARED}");
     let Ok(mut cmd) = tool("pg_dump", Some(target)) else {
         return Ok(false);
     };
@@ -79,6 +80,12 @@ pub async fn dump(target: &ServerTarget, file: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Why a store in `public` is not archived: the archive would hold, and a
+/// restore roll back, every other table of that schema too.
+pub const SHARED: &str = "the store is in the database's shared public schema, whose other \
+    tables pg_dump would take and a restore roll back too; a store with a schema of its own \
+    (postgres://…?schema=NAME) gets the archive";
+
 /// A name as `pg_dump --schema` matches it exactly (not as a pattern).
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -90,8 +97,6 @@ struct Contents {
     schemas: Vec<String>,
     /// The tables whose data it holds.
     tables: Vec<String>,
-    /// Its table of contents, a line per entry, for `pg_restore -L`.
-    list: String,
 }
 
 async fn contents(file: &Path) -> anyhow::Result<Contents> {
@@ -110,11 +115,7 @@ async fn contents(file: &Path) -> anyhow::Result<Contents> {
             tables.push((*table).to_string());
         }
     }
-    Ok(Contents {
-        schemas,
-        tables,
-        list,
-    })
+    Ok(Contents { schemas, tables })
 }
 
 /// Checks an archive: `pg_restore` reads its table of contents and every
@@ -208,43 +209,26 @@ async fn data_rows(file: &Path) -> anyhow::Result<Vec<(String, i64)>> {
 /// objects are dropped and made again from the archive, or, if anything
 /// fails, nothing changes.
 pub async fn restore(target: &ServerTarget, file: &Path) -> anyhow::Result<()> {
-    let found = contents(file).await?;
-    // The schema itself is dropped and made again, so that nothing of the
-    // store is left that the archive lacks; `public` is shared with the
-    // database's extensions, so only its objects from the archive are.
-    let list = if target.schema == "public" {
-        let kept: Vec<&str> = found
-            .list
-            .lines()
-            .filter(|l| {
-                let w: Vec<&str> = l.split_whitespace().collect();
-                !matches!(w.as_slice(), [_, _, _, "SCHEMA", "-", "public", ..])
-            })
-            .collect();
-        Some(kept.join("\n"))
-    } else {
-        None
-    };
-    let scratch = tempfile::tempdir()?;
+    anyhow::ensure!(target.schema != "public", "{SHARED}");
     let mut cmd = tool("pg_restore", Some(target))?;
+    // The schema itself is dropped and made again, with its owners and
+    // grants as archived. Anything in it that the archive lacks (made by a
+    // newer lazypm, or by hand) makes that drop fail, and nothing changes.
     cmd.args([
         "--clean",
         "--if-exists",
         "--single-transaction",
         "--exit-on-error",
-        "--no-owner",
-        "--no-privileges",
     ])
     .arg("--dbname")
     .arg(&target.uri);
-    if let Some(list) = list {
-        let use_list = scratch.path().join("toc.list");
-        std::fs::write(&use_list, list)?;
-        cmd.arg("--use-list").arg(use_list);
-    }
     cmd.arg(file);
-    run(cmd, "pg_restore")
-        .await
-        .map(|_| ())
-        .context("nothing was restored (pg_restore works in one transaction)")
+    match run(cmd, "pg_restore").await {
+        Ok(_) => Ok(()),
+        Err(e) if e.to_string().contains("cannot drop schema") => Err(e.context(
+            "nothing was restored: the store's schema holds objects the archive lacks (made by a \
+             newer lazypm, or by hand); restore the .db backup taken beside it instead",
+        )),
+        Err(e) => Err(e.context("nothing was restored (pg_restore works in one transaction)")),
+    }
 }

@@ -106,6 +106,10 @@ async fn restore_dump(args: RestoreArgs, settings: &Settings, dir: &Path) -> any
         anyhow::bail!("{} is not a PostgreSQL store", store.backend());
     };
     let schema = checked.schema.as_deref().unwrap_or("");
+    if target.schema == "public" {
+        store.close().await;
+        anyhow::bail!("{}", crate::pgdump::SHARED);
+    }
     if schema != target.schema {
         store.close().await;
         anyhow::bail!(
@@ -130,20 +134,32 @@ async fn restore_dump(args: RestoreArgs, settings: &Settings, dir: &Path) -> any
     if let Some(held) = &held {
         held.copy_to(&before.file.with_extension("events.jsonl"))?;
     }
-    crate::pgdump::restore(&target, &args.file).await?;
-    let store = lazypm_service::open_store(&url).await?;
-    let result = async {
-        store.refresh_statistics().await?;
-        let audit = lazypm_service::verify_audit(&*store, None).await?;
-        let events = match &held {
-            Some(held) => sink.rewrite(held, &*store).await?,
-            None => 0,
-        };
-        anyhow::Ok((audit, events))
+    crate::pgdump::restore(&target, &args.file)
+        .await
+        .with_context(|| format!("the store as it was is in {}", before.file.display()))?;
+    let after = async {
+        let store = lazypm_service::open_store(&url).await?;
+        let result = async {
+            store.refresh_statistics().await?;
+            let audit = lazypm_service::verify_audit(&*store, None).await?;
+            let events = match &held {
+                Some(held) => sink.rewrite(held, &*store).await?,
+                None => 0,
+            };
+            anyhow::Ok((audit, events))
+        }
+        .await;
+        store.close().await;
+        result
     }
     .await;
-    store.close().await;
-    let (audit, events) = result?;
+    let (audit, events) = after.with_context(|| {
+        format!(
+            "the archive was restored, but the checks after it failed (`lazypm audit verify` \
+             tells more; the store as it was is in {})",
+            before.file.display()
+        )
+    })?;
     restored(settings, &args.file, &checked.tables, events, &before.file);
     anyhow::ensure!(
         audit.problems.is_empty(),

@@ -122,6 +122,13 @@ async fn back_up_before_upgrade(
     }
     .await;
     let (version, schema) = match had {
+        Ok((Some(v), schema)) if v < latest && schema == "public" => {
+            tracing::warn!(
+                "the store is upgraded from version {v} without an archive of it: it is in the \
+                 database's shared public schema, whose other tables pg_dump would take too"
+            );
+            return;
+        }
         Ok((Some(v), schema)) if v < latest => (v, schema),
         Ok(_) => return,
         Err(e) => {
@@ -129,7 +136,7 @@ async fn back_up_before_upgrade(
             return;
         }
     };
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f");
     let file = folder.join(format!(
         "lazypm-v{version}-{stamp}-{}.dump",
         std::process::id()

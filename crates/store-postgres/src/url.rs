@@ -85,9 +85,19 @@ pub fn tool_connection(url: &str) -> Result<ServerTarget> {
     parse_url(url)?;
     let url = url.trim();
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    // lazypm's `schema` and sqlx's own `statement-cache-capacity` mean
+    // nothing to libpq; a password goes through the environment.
+    let mut query_password = None;
     let rest: Vec<&str> = query
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("schema="))
+        .filter(|p| match p.split_once('=') {
+            Some(("password", v)) => {
+                query_password = Some(v.to_string());
+                false
+            }
+            Some(("schema" | "statement-cache-capacity", _)) => false,
+            _ => !p.is_empty(),
+        })
         .collect();
     let (scheme, after) = base.split_once("://").unwrap_or(("postgres", base));
     let end = after.find('/').unwrap_or(after.len());
@@ -104,7 +114,7 @@ pub fn tool_connection(url: &str) -> Result<ServerTarget> {
         uri.push('?');
         uri.push_str(&rest.join("&"));
     }
-    let password = password.map(|p| percent_decode(&p));
+    let password = password.or(query_password).map(|p| percent_decode(&p));
     Ok(ServerTarget {
         uri,
         password,
@@ -195,5 +205,9 @@ mod tests {
         assert_eq!(c.uri, "postgres://me@db/pm");
         assert_eq!(c.password, None);
         assert!(tool_connection("postgres://me@db/pm?schema=a;b").is_err());
+        let c = tool_connection("postgres://me@db/pm?password=x%26y&statement-cache-capacity=9")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.uri, "postgres://me@db/pm");
+        assert_eq!(c.password.as_deref(), Some("x&y"));
     }
 }

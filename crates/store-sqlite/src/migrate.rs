@@ -133,7 +133,7 @@ fn run_these(conn: &mut Connection, migrations: &[Migration]) -> Result<()> {
 }
 
 /// Copies a database about to be upgraded into the `backup/` folder beside
-/// it (`lazypm-v3-20261127-101500.db`), so an upgrade that goes wrong, or a
+/// it (`lazypm-v3-20261127-101500-123-PID.db`), so an upgrade that goes wrong, or a
 /// newer build given up, leaves the store as it was to go back to.
 fn backup_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
@@ -143,7 +143,7 @@ fn backup_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
         return Ok(());
     };
     let dir = dir.join("backup");
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f");
     // Two processes may open the file at once after an upgrade: each backs
     // it up under a name of its own (the later one finds nothing to apply).
     let target = dir.join(format!(
