@@ -312,19 +312,19 @@ fn prune(dir: &Path, keep: usize, newest: &Path) -> anyhow::Result<Vec<PathBuf>>
     if keep == 0 {
         return Ok(Vec::new());
     }
-    let plain: Vec<PathBuf> = backups(dir)?
+    let plain: Vec<(String, PathBuf)> = backups(dir)?
         .into_iter()
-        .filter(|p| {
-            let stem = stem(p);
-            stem.starts_with("lazypm-2") && stem.split('-').count() == 4
-        })
+        .map(|p| (stem(&p), p))
+        .filter(|(s, _)| s.starts_with("lazypm-2") && s.split('-').count() == 4)
         .collect();
-    let mut stems: Vec<String> = plain.iter().map(|p| stem(p)).collect();
+    let mut stems: Vec<&str> = plain.iter().map(|(s, _)| s.as_str()).collect();
     stems.dedup();
     let gone = &stems[keep.min(stems.len())..];
+    let newest = stem(newest);
     let old: Vec<PathBuf> = plain
-        .into_iter()
-        .filter(|p| gone.contains(&stem(p)) && stem(p) != stem(newest))
+        .iter()
+        .filter(|(s, _)| gone.contains(&s.as_str()) && *s != newest)
+        .map(|(_, p)| p.clone())
         .collect();
     for f in &old {
         std::fs::remove_file(f).with_context(|| format!("cannot remove {}", f.display()))?;

@@ -23,20 +23,25 @@ pub fn is_dump(file: &Path) -> bool {
     file.extension().is_some_and(|e| e == EXT)
 }
 
-/// One of the server's tools, set up to reach `target` (the password goes
-/// through the environment, never the command line).
-fn tool(name: &str, target: Option<&ServerTarget>) -> anyhow::Result<Command> {
-    let path = crate::setupcmd::which(name).with_context(|| {
+/// Where one of the server's tools is installed.
+fn installed(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    crate::setupcmd::which(name).with_context(|| {
         format!("{name} is not installed (it comes with PostgreSQL's client tools)")
-    })?;
-    let mut cmd = Command::new(path);
-    cmd.env("PGCONNECT_TIMEOUT", "10")
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(password) = target.and_then(|t| t.password.as_deref()) {
-        cmd.env("PGPASSWORD", password);
-    }
-    Ok(cmd)
+    })
+}
+
+/// A tool's command, run here, and stopped if this process gives up on it.
+fn spawnable(cmd: std::process::Command) -> Command {
+    let mut cmd = Command::from(cmd);
+    cmd.kill_on_drop(true);
+    cmd
+}
+
+/// `pg_restore`, reading an archive (it reaches no server).
+fn pg_restore() -> anyhow::Result<Command> {
+    let mut cmd = std::process::Command::new(installed("pg_restore")?);
+    cmd.stdin(Stdio::null());
+    Ok(spawnable(cmd))
 }
 
 /// Runs a tool to its end; its standard error becomes the error.
@@ -62,33 +67,18 @@ async fn run(mut cmd: Command, what: &str) -> anyhow::Result<Vec<u8>> {
 /// Writes the server's archive of the store into `file`; `Ok(false)` when
 /// `pg_dump` is not installed.
 pub async fn dump(target: &ServerTarget, file: &Path) -> anyhow::Result<bool> {
-    anyhow::ensure!(target.schema != "public", "{SHARED}");
-    let Ok(mut cmd) = tool("pg_dump", Some(target)) else {
+    if let Some(why) = target.unarchivable() {
+        anyhow::bail!("{why}");
+    }
+    let Ok(program) = installed("pg_dump") else {
         return Ok(false);
     };
-    cmd.arg("--format=custom")
-        .arg(format!("--schema={}", quote_ident(&target.schema)))
-        .arg("--file")
-        .arg(file)
-        .arg("--dbname")
-        .arg(&target.uri);
-    let done = run(cmd, "pg_dump").await;
+    let done = run(spawnable(target.dump(&program, file)), "pg_dump").await;
     if let Err(e) = done {
         let _ = std::fs::remove_file(file);
         return Err(e);
     }
     Ok(true)
-}
-
-/// Why a store in `public` is not archived: the archive would hold, and a
-/// restore roll back, every other table of that schema too.
-pub const SHARED: &str = "the store is in the database's shared public schema, whose other \
-    tables pg_dump would take and a restore roll back too; a store with a schema of its own \
-    (postgres://…?schema=NAME) gets the archive";
-
-/// A name as `pg_dump --schema` matches it exactly (not as a pattern).
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// What an archive's table of contents says.
@@ -100,7 +90,7 @@ struct Contents {
 }
 
 async fn contents(file: &Path) -> anyhow::Result<Contents> {
-    let mut cmd = tool("pg_restore", None)?;
+    let mut cmd = pg_restore()?;
     cmd.arg("--list").arg(file);
     let list = String::from_utf8_lossy(&run(cmd, "pg_restore --list").await?).into_owned();
     let mut schemas = Vec::new();
@@ -167,7 +157,7 @@ pub async fn check(file: &Path) -> anyhow::Result<Checked> {
 /// out: each table's `COPY … FROM stdin;` block holds a line per row
 /// (newlines inside values are escaped), ended by `\.`.
 async fn data_rows(file: &Path) -> anyhow::Result<Vec<(String, i64)>> {
-    let mut cmd = tool("pg_restore", None)?;
+    let mut cmd = pg_restore()?;
     cmd.arg("--data-only")
         .arg("--file=-")
         .arg(file)
@@ -204,13 +194,12 @@ async fn data_rows(file: &Path) -> anyhow::Result<Vec<(String, i64)>> {
     Ok(counts)
 }
 
-/// Restores an archive (checked first, and of the store's schema) into
-/// the store's schema with `pg_restore`, in one transaction: the store's
-/// objects are dropped and made again from the archive, or, if anything
-/// fails, nothing changes.
+/// Restores an archive (checked first, of the store's schema, which is not
+/// `public`: [`ServerTarget::unarchivable`]) into the store's schema with
+/// `pg_restore`, in one transaction: the store's objects are dropped and
+/// made again from the archive, or, if anything fails, nothing changes.
 pub async fn restore(target: &ServerTarget, file: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(target.schema != "public", "{SHARED}");
-    let mut cmd = tool("pg_restore", Some(target))?;
+    let mut cmd = spawnable(target.tool(&installed("pg_restore")?));
     // The schema itself is dropped and made again, with its owners and
     // grants as archived. Anything in it that the archive lacks (made by a
     // newer lazypm, or by hand) makes that drop fail, and nothing changes.

@@ -22,12 +22,7 @@ pub async fn restore(args: RestoreArgs, settings: &Settings) -> anyhow::Result<(
         return restore_dump(args, settings, &dir).await;
     }
     let checked = check(&args.file).await?;
-    anyhow::ensure!(
-        checked.problems.is_empty(),
-        "{} is not a sound backup, so nothing was restored:\n  {}",
-        args.file.display(),
-        checked.problems.join("\n  ")
-    );
+    sound(&checked)?;
     let url = settings.database_url(&dir)?;
     let store = lazypm_service::open_store(&url).await?;
     let sink = lazypm_service::EventSink::new(dir.join("events.jsonl"));
@@ -42,6 +37,17 @@ pub async fn restore(args: RestoreArgs, settings: &Settings) -> anyhow::Result<(
     store.close().await;
     let (_, before, events) = result?;
     restored(settings, &args.file, &checked.tables, events, &before.file);
+    Ok(())
+}
+
+/// Refuses a backup whose check found problems, naming them.
+fn sound(checked: &Checked) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        checked.problems.is_empty(),
+        "{} is not a sound backup, so nothing was restored:\n  {}",
+        checked.file.display(),
+        checked.problems.join("\n  ")
+    );
     Ok(())
 }
 
@@ -94,21 +100,16 @@ async fn restore_dump(args: RestoreArgs, settings: &Settings, dir: &Path) -> any
         );
     };
     let checked = crate::pgdump::check(&args.file).await?;
-    anyhow::ensure!(
-        checked.problems.is_empty(),
-        "{} is not a sound backup, so nothing was restored:\n  {}",
-        args.file.display(),
-        checked.problems.join("\n  ")
-    );
+    sound(&checked)?;
     let store = lazypm_service::open_store(&url).await?;
     let Some(target) = store.server_target().cloned() else {
         store.close().await;
         anyhow::bail!("{} is not a PostgreSQL store", store.backend());
     };
     let schema = checked.schema.as_deref().unwrap_or("");
-    if target.schema == "public" {
+    if let Some(why) = target.unarchivable() {
         store.close().await;
-        anyhow::bail!("{}", crate::pgdump::SHARED);
+        anyhow::bail!("{why}");
     }
     if schema != target.schema {
         store.close().await;

@@ -83,15 +83,7 @@ impl PgStore {
             .await
             .map_err(|_| open_err(format!("no answer within {CONNECT_TIMEOUT:?}")))?
             .map_err(|e| open_err(e.to_string()))?;
-        let prepared = prepare(&mut conn, target.schema.as_deref(), &tools).await;
-        let schema: std::result::Result<String, String> = match prepared {
-            Ok(()) => sqlx::query_scalar("SELECT current_schema()")
-                .fetch_one(&mut conn)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        };
-        let schema = match schema {
+        let schema = match prepare(&mut conn, target.schema.as_deref(), &tools).await {
             Ok(schema) => schema,
             Err(e) => {
                 conn.close().await.ok();

@@ -26,11 +26,12 @@ pub fn back_up_upgrades_into(folder: PathBuf) {
 const MIGRATION_LOCK: &str = "lazypm migrations";
 
 /// Creates the schema when missing and migrates it, one opener at a time.
+/// Returns the schema the store lives in (`current_schema()`).
 pub(crate) async fn prepare(
     conn: &mut PgConnection,
     schema: Option<&str>,
     tools: &ServerTarget,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<String, String> {
     let key = format!("{MIGRATION_LOCK} {}", schema.unwrap_or(""));
     sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
         .bind(&key)
@@ -51,7 +52,7 @@ async fn migrate(
     conn: &mut PgConnection,
     schema: Option<&str>,
     tools: &ServerTarget,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<String, String> {
     if let Some(schema) = schema {
         let name = quoted(schema);
         // Asked first, so a role that may use the schema but not create
@@ -80,13 +81,23 @@ async fn migrate(
     // The lock taken above is per schema; sqlx's own is per database and
     // would make every schema's opening wait for every other's.
     migrator.set_locking(false);
-    if let Some(folder) = UPGRADE_BACKUPS.get() {
-        back_up_before_upgrade(conn, &migrator, folder, tools).await;
+    let (current, migrated): (String, bool) =
+        sqlx::query_as("SELECT current_schema(), to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
+    if migrated && let Some(folder) = UPGRADE_BACKUPS.get() {
+        let target = ServerTarget {
+            schema: current.clone(),
+            ..tools.clone()
+        };
+        back_up_before_upgrade(conn, &migrator, folder, &target).await;
     }
     migrator
         .run_direct(None, conn, false)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(current)
 }
 
 /// Archives a store that is about to be upgraded (it has migrations, and
@@ -99,43 +110,27 @@ async fn back_up_before_upgrade(
     conn: &mut PgConnection,
     migrator: &Migrator,
     folder: &std::path::Path,
-    tools: &ServerTarget,
+    target: &ServerTarget,
 ) {
     let Some(latest) = migrator.iter().map(|m| m.version).max() else {
         return;
     };
-    let had: Result<(Option<i64>, String), sqlx::Error> = async {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+    let had: Result<Option<i64>, sqlx::Error> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
             .fetch_one(&mut *conn)
-            .await?;
-        let version = if exists {
-            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&mut *conn)
-                .await?
-        } else {
-            None
-        };
-        let schema: String = sqlx::query_scalar("SELECT current_schema()")
-            .fetch_one(&mut *conn)
-            .await?;
-        Ok((version, schema))
-    }
-    .await;
-    let (version, schema) = match had {
-        Ok((Some(v), schema)) if v < latest && schema == "public" => {
-            tracing::warn!(
-                "the store is upgraded from version {v} without an archive of it: it is in the \
-                 database's shared public schema, whose other tables pg_dump would take too"
-            );
-            return;
-        }
-        Ok((Some(v), schema)) if v < latest => (v, schema),
+            .await;
+    let version = match had {
+        Ok(Some(v)) if v < latest => v,
         Ok(_) => return,
         Err(e) => {
             tracing::warn!("cannot tell whether the store needs an upgrade: {e}");
             return;
         }
     };
+    if let Some(why) = target.unarchivable() {
+        tracing::warn!("the store is upgraded from version {version} without an archive: {why}");
+        return;
+    }
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f");
     let file = folder.join(format!(
         "lazypm-v{version}-{stamp}-{}.dump",
@@ -143,20 +138,10 @@ async fn back_up_before_upgrade(
     ));
     let dumped = async {
         std::fs::create_dir_all(folder).map_err(|e| e.to_string())?;
-        let mut cmd = tokio::process::Command::new("pg_dump");
-        cmd.arg("--format=custom")
-            .arg(format!("--schema=\"{}\"", schema.replace('"', "\"\"")))
-            .arg("--file")
-            .arg(&file)
-            .arg("--dbname")
-            .arg(&tools.uri)
-            .env("PGCONNECT_TIMEOUT", "10")
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true);
-        if let Some(p) = &tools.password {
-            cmd.env("PGPASSWORD", p);
-        }
+        let mut cmd =
+            tokio::process::Command::from(target.dump(std::path::Path::new("pg_dump"), &file));
         let out = cmd
+            .kill_on_drop(true)
             .output()
             .await
             .map_err(|e| format!("cannot run pg_dump: {e}"))?;

@@ -123,6 +123,47 @@ pub struct ServerTarget {
     pub schema: String,
 }
 
+impl ServerTarget {
+    /// Why the server's own archive of this store is not taken, when it is
+    /// not: a store in `public` shares it with whatever else the database
+    /// holds, which `pg_dump --schema=public` would take and a restore of
+    /// it roll back too.
+    pub fn unarchivable(&self) -> Option<&'static str> {
+        (self.schema == "public").then_some(
+            "the store is in the database's shared public schema, whose other tables pg_dump \
+             would take and a restore roll back too; a store with a schema of its own \
+             (postgres://…?schema=NAME) gets the archive",
+        )
+    }
+
+    /// `program`, one of the server's tools, set up to reach the store: the
+    /// password in its environment (never on its command line), a connect
+    /// timeout, no standard input.
+    pub fn tool(&self, program: &std::path::Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.env("PGCONNECT_TIMEOUT", "10")
+            .stdin(std::process::Stdio::null());
+        if let Some(password) = &self.password {
+            cmd.env("PGPASSWORD", password);
+        }
+        cmd
+    }
+
+    /// `pg_dump` (at `program`) writing the archive of the store's schema,
+    /// and nothing else of the database, into `file` in its custom format.
+    pub fn dump(&self, program: &std::path::Path, file: &std::path::Path) -> std::process::Command {
+        let mut cmd = self.tool(program);
+        // Quoted, the name is matched exactly rather than as a pattern.
+        cmd.arg("--format=custom")
+            .arg(format!("--schema=\"{}\"", self.schema.replace('"', "\"\"")))
+            .arg("--file")
+            .arg(file)
+            .arg("--dbname")
+            .arg(&self.uri);
+        cmd
+    }
+}
+
 /// One open transaction, with every repository's operations. Dropping it
 /// without `commit` rolls it back.
 #[async_trait]
